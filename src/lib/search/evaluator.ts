@@ -1,0 +1,53 @@
+// What a search strategy sees of the interval: it hands over candidate paths
+// in batches and gets back, in the same order, how good each one was. Whether
+// the batch runs in this thread or on a pool of workers is the evaluator's
+// business; a strategy never depends on the order in which results complete.
+
+import type {Path} from './path.js'
+
+/**
+ * What the run does at decision points beyond the candidate's own bits.
+ * 'continue' is the documented default of a path (see path.ts). 'pace' follows
+ * the recording's own pace: the running hart yields when it is further ahead
+ * of its instruction budget than the least advanced other runnable hart by
+ * more than `slack` (a fraction of the budget). The run records the bits it
+ * took either way, so a pace run turns into an ordinary path.
+ */
+export type TailPolicy = {kind: 'continue'} | {kind: 'pace'; slack: number}
+
+export interface Candidate {
+  path: Path
+  tail?: TailPolicy
+}
+
+/** How a run of an interval ended. */
+export type RunEnd =
+  /** Every hart spent its budget (or the guest powered off). */
+  | 'complete'
+  /** Harts are left that can never run again: asleep in WFI with nothing to wake them. */
+  | 'stuck'
+  /** A logged event did not line up with what the hart did, or a hart hit a fatal trap. */
+  | 'diverged'
+
+export interface Evaluation {
+  /** 1 exactly when the end state equals the target checkpoint and every event lined up; below 1 otherwise. */
+  fitness: number
+  found: boolean
+  /** Every decision the run took, the candidate's bits and then its tail policy's: a path that reproduces this run. */
+  taken: Path
+  /** Instructions the harts retired in the run, and what the budgets asked for. */
+  executed: number
+  budget: number
+  eventsMatched: number
+  eventsTotal: number
+  end: RunEnd
+  /** Why the run diverged, when it did. */
+  divergence?: string
+  /** The first difference from the target, e.g. "page 0x80012000 byte +0x1a4: 0x03 != 0x04". */
+  firstDifference?: string
+}
+
+export interface Evaluator {
+  evaluate(batch: readonly Candidate[]): Promise<Evaluation[]>
+  close?(): Promise<void>
+}

@@ -1,0 +1,143 @@
+// The bookkeeping every strategy shares: it evaluates batches through the
+// evaluator, remembers results so that a path already run costs nothing the
+// second time, counts evaluations and generations, keeps the best candidate
+// and decides when a search has to stop.
+
+import type {Candidate, Evaluation, Evaluator} from './evaluator.js'
+import {pathToString, type Path} from './path.js'
+import type {SearchSettings, Strategy} from './settings.js'
+
+export type StopReason = 'found' | 'generations' | 'evaluations' | 'time' | 'exhausted'
+
+export interface SearchProgress {
+  strategy: Strategy
+  generation: number
+  evaluations: number
+  bestFitness: number
+}
+
+export interface SearchResult {
+  strategy: Strategy
+  seed: number
+  found: boolean
+  /** The best path: the decisions of the best run, which reproduce it exactly. */
+  path: Path
+  best: Evaluation
+  /** Runs evaluated; when found, counted up to and including the run that found it. */
+  evaluations: number
+  generations: number
+  stoppedBy: StopReason
+}
+
+export type ProgressListener = (progress: SearchProgress) => void
+
+export class Ledger {
+  evaluations = 0
+  generations = 0
+  best: Evaluation | undefined
+  private readonly memo = new Map<string, Evaluation>()
+  private readonly startedAt: number | undefined
+
+  constructor(
+    private readonly evaluator: Evaluator,
+    readonly settings: SearchSettings,
+    private readonly onProgress?: ProgressListener,
+  ) {
+    this.startedAt = settings.clock?.()
+  }
+
+  get found(): boolean {
+    return this.best?.found === true
+  }
+
+  /** Results in batch order. Repeats, within the batch or of earlier batches, are not run again. */
+  async evaluate(batch: readonly Candidate[]): Promise<Evaluation[]> {
+    const results: (Evaluation | undefined)[] = batch.map(candidate => this.memo.get(keyOf(candidate)))
+    const toRun: number[] = []
+    const firstOfKey = new Map<string, number>()
+    const sameAs: number[] = []
+    batch.forEach((candidate, i) => {
+      if (results[i]) return
+      const key = keyOf(candidate)
+      const first = firstOfKey.get(key)
+      if (first === undefined) {
+        firstOfKey.set(key, i)
+        toRun.push(i)
+      } else {
+        sameAs[i] = first
+      }
+    })
+    if (toRun.length > 0) {
+      const fresh = await this.evaluator.evaluate(toRun.map(i => batch[i]))
+      if (fresh.length !== toRun.length) throw new Error(`evaluator returned ${fresh.length} results for ${toRun.length} paths`)
+      const before = this.evaluations
+      fresh.forEach((evaluation, j) => {
+        const i = toRun[j]
+        results[i] = evaluation
+        this.remember(keyOf(batch[i]), evaluation)
+        this.remember(keyOf({path: evaluation.taken}), evaluation)
+        if (!this.found && (!this.best || evaluation.fitness > this.best.fitness)) {
+          this.best = evaluation
+          // A benchmark compares strategies by the runs needed to find a path,
+          // so the runs after the finding one in its batch are not counted.
+          if (evaluation.found) this.evaluations = before + j + 1
+        }
+      })
+      if (!this.found) this.evaluations = before + fresh.length
+    }
+    for (const [i, first] of sameAs.entries()) if (first !== undefined) results[i] = results[first]
+    return results as Evaluation[]
+  }
+
+  /** A generation (or batch) is complete: count it and tell the listener. */
+  endGeneration(strategy: Strategy): void {
+    this.generations++
+    this.onProgress?.({
+      strategy,
+      generation: this.generations,
+      evaluations: this.evaluations,
+      bestFitness: this.best?.fitness ?? 0,
+    })
+  }
+
+  /** Why the search must stop now, or undefined to go on. */
+  stopReason(): StopReason | undefined {
+    if (this.found) return 'found'
+    if (this.evaluations >= this.settings.maxEvaluations) return 'evaluations'
+    if (this.generations >= this.settings.maxGenerations) return 'generations'
+    const {clock, timeLimitMs} = this.settings
+    if (clock && timeLimitMs !== undefined && this.startedAt !== undefined && clock() - this.startedAt >= timeLimitMs) {
+      return 'time'
+    }
+    return undefined
+  }
+
+  result(strategy: Strategy, stoppedBy: StopReason): SearchResult {
+    if (!this.best) throw new Error('search ended before evaluating any path')
+    return {
+      strategy,
+      seed: this.settings.seed,
+      found: this.found,
+      path: this.best.taken,
+      best: this.best,
+      evaluations: this.evaluations,
+      generations: this.generations,
+      stoppedBy,
+    }
+  }
+
+  private remember(key: string, evaluation: Evaluation): void {
+    if (this.settings.memoEntries === 0) return
+    if (this.memo.size >= this.settings.memoEntries && !this.memo.has(key)) {
+      // Forget the oldest entry: Map keeps insertion order.
+      this.memo.delete(this.memo.keys().next().value as string)
+    }
+    this.memo.set(key, evaluation)
+  }
+}
+
+function keyOf(candidate: Candidate): string {
+  const tail = candidate.tail ?? {kind: 'continue'}
+  const prefix = tail.kind === 'continue' ? 'c' : `p${tail.slack}`
+  return `${prefix}:${pathToString(candidate.path)}`
+}

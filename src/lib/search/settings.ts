@@ -1,0 +1,129 @@
+// Every parameter of the search, with the defaults a user gets when they set
+// nothing. Validation lives here so that a bad value from the command line
+// or a config file becomes one clear error before any work starts.
+
+import {ReseerError, EXIT_USAGE} from '../cli/errors.js'
+import {checkSeed} from './prng.js'
+
+export const STRATEGIES = ['ga', 'random', 'exhaustive'] as const
+export type Strategy = (typeof STRATEGIES)[number]
+
+export const CROSSOVERS = ['one-point', 'two-point', 'uniform'] as const
+export type Crossover = (typeof CROSSOVERS)[number]
+
+export interface GaSettings {
+  populationSize: number
+  /** The best this many individuals pass unchanged into the next generation. */
+  eliteCount: number
+  tournamentSize: number
+  crossover: Crossover
+  /** Probability that a child is a crossover of two parents rather than a copy of one. */
+  crossoverRate: number
+  /** Per-bit flip probability; undefined means 1 / (the parent's length), about one flip per child. */
+  mutationRate?: number
+  /** Share of the first population seeded with schedules that follow the recording's pace. */
+  paceFraction: number
+  /** Slack values (fractions of a hart's budget) for the pace seeds, used in turn. */
+  paceSlacks: readonly number[]
+}
+
+export interface SearchSettings {
+  strategy: Strategy
+  seed: number
+  /** Stop after this many evaluated runs (checked between batches). */
+  maxEvaluations: number
+  /** Stop after this many generations (GA) or batches (random, exhaustive). */
+  maxGenerations: number
+  /** Stop after this many milliseconds of `clock` time, checked between generations. */
+  timeLimitMs?: number
+  /**
+   * Milliseconds from any fixed origin. The search core reads no wall clock of
+   * its own: a time limit needs a clock from the caller.
+   */
+  clock?: () => number
+  /** Candidates per batch for random search and exhaustive enumeration. */
+  batchSize: number
+  /** Distinct paths whose results are remembered so that a repeat costs nothing. */
+  memoEntries: number
+  ga: GaSettings
+}
+
+export const DEFAULT_GA: GaSettings = {
+  populationSize: 48,
+  eliteCount: 2,
+  tournamentSize: 3,
+  crossover: 'two-point',
+  crossoverRate: 0.8,
+  mutationRate: undefined,
+  paceFraction: 0.25,
+  paceSlacks: [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1],
+}
+
+export const DEFAULT_SETTINGS: SearchSettings = {
+  strategy: 'ga',
+  seed: 1,
+  maxEvaluations: 100_000,
+  maxGenerations: 2000,
+  timeLimitMs: undefined,
+  clock: undefined,
+  batchSize: 48,
+  memoEntries: 200_000,
+  ga: DEFAULT_GA,
+}
+
+export type SearchSettingsInput = Partial<Omit<SearchSettings, 'ga'>> & {ga?: Partial<GaSettings>}
+
+/** Defaults filled in and every value checked; throws ReseerError naming the bad setting. */
+export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings {
+  const ga: GaSettings = {...DEFAULT_GA, ...dropUndefined(input.ga ?? {})}
+  if (input.ga && 'mutationRate' in input.ga) ga.mutationRate = input.ga.mutationRate
+  const settings: SearchSettings = {...DEFAULT_SETTINGS, ...dropUndefined({...input, ga: undefined}), ga}
+  if (input.timeLimitMs !== undefined) settings.timeLimitMs = input.timeLimitMs
+  if (input.clock !== undefined) settings.clock = input.clock
+
+  if (!STRATEGIES.includes(settings.strategy)) bad('strategy', settings.strategy, `one of ${STRATEGIES.join(', ')}`)
+  try {
+    checkSeed(settings.seed)
+  } catch (error) {
+    throw new ReseerError((error as Error).message, {code: 'EBADSETTING', exitCode: EXIT_USAGE})
+  }
+  whole('maxEvaluations', settings.maxEvaluations, 1)
+  whole('maxGenerations', settings.maxGenerations, 1)
+  whole('batchSize', settings.batchSize, 1)
+  whole('memoEntries', settings.memoEntries, 0)
+  if (settings.timeLimitMs !== undefined) {
+    if (!(settings.timeLimitMs > 0)) bad('timeLimitMs', settings.timeLimitMs, 'a positive number of milliseconds')
+    if (!settings.clock) bad('timeLimitMs', settings.timeLimitMs, 'given together with a clock')
+  }
+  whole('ga.populationSize', ga.populationSize, 2)
+  whole('ga.eliteCount', ga.eliteCount, 0)
+  if (ga.eliteCount >= ga.populationSize) bad('ga.eliteCount', ga.eliteCount, `less than the population size ${ga.populationSize}`)
+  whole('ga.tournamentSize', ga.tournamentSize, 1)
+  if (!CROSSOVERS.includes(ga.crossover)) bad('ga.crossover', ga.crossover, `one of ${CROSSOVERS.join(', ')}`)
+  probability('ga.crossoverRate', ga.crossoverRate)
+  if (ga.mutationRate !== undefined) probability('ga.mutationRate', ga.mutationRate)
+  probability('ga.paceFraction', ga.paceFraction)
+  if (!Array.isArray(ga.paceSlacks) || ga.paceSlacks.length === 0 || ga.paceSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
+    bad('ga.paceSlacks', ga.paceSlacks, 'a non-empty list of non-negative numbers')
+  }
+  return settings
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+function whole(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) bad(name, value, `a whole number of at least ${min}`)
+}
+
+function probability(name: string, value: number): void {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) bad(name, value, 'a probability between 0 and 1')
+}
+
+function bad(name: string, value: unknown, expected: string): never {
+  throw new ReseerError(`search setting ${name} is ${JSON.stringify(value)}, expected ${expected}`, {
+    code: 'EBADSETTING',
+    exitCode: EXIT_USAGE,
+  })
+}
