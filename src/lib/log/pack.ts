@@ -1,0 +1,224 @@
+// Page content storage: every distinct page (or disk block) is stored once,
+// in append-only pack files, and named by a content id that checkpoint
+// manifests refer to. Content id 0 is the all-zero page, which is never stored.
+//
+// A pack is a sequence of frames:
+//
+//   0     4  stored length S (u32)
+//   4     1  codec: 0 raw, 1 raw deflate (RFC 1951)
+//   5     3  zero
+//   8    32  SHA-256 of the page's 4096 bytes as the guest sees them
+//  40     S  stored bytes
+//  40+S   4  CRC-32C of bytes [0, 40+S)
+//
+// Compression: raw deflate at level 1 shrinks typical guest pages (code,
+// zero-padded data, page tables) to a third or less; on pages it cannot
+// shrink by at least an eighth the page is stored raw, as it costs more to
+// inflate than it saves in reading. Level 1 is as small as level 6 on pages
+// this short and measured no slower, so the fast setting is used.
+import {createHash} from 'node:crypto'
+import {closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync} from 'node:fs'
+import {join} from 'node:path'
+import {deflateRawSync, inflateRawSync} from 'node:zlib'
+import {crc32c} from './crc32c.js'
+import {damaged} from './envelope.js'
+import {writeAll} from './fsync.js'
+import {PACK_LIMIT, PAGE_SIZE, packFile} from './layout.js'
+
+export const PACK_FRAME_HEADER = 40
+export const CODEC_RAW = 0
+export const CODEC_DEFLATE_RAW = 1
+export const ZERO_CONTENT = 0
+export const HASH_BYTES = 32
+
+const ZERO_PAGE = Buffer.alloc(PAGE_SIZE)
+
+/** Where one distinct content is stored. */
+export interface ContentLocation {
+  pack: number
+  offset: number
+  /** Whole frame, header and checksum included. */
+  frameBytes: number
+  /** SHA-256 of the uncompressed page. */
+  hash: Buffer
+}
+
+export function isZeroPage(data: Uint8Array): boolean {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(ZERO_PAGE)
+}
+
+export function pageHash(data: Uint8Array): Buffer {
+  return createHash('sha256').update(data).digest()
+}
+
+/** Frame one page for a pack: compressed when that pays. */
+export function encodePackFrame(data: Uint8Array, hash: Buffer): Buffer {
+  const packed = deflateRawSync(data, {level: 1})
+  const useDeflate = packed.length <= PAGE_SIZE - PAGE_SIZE / 8
+  const stored = useDeflate ? packed : data
+  const frame = Buffer.alloc(PACK_FRAME_HEADER + stored.length + 4)
+  frame.writeUInt32LE(stored.length, 0)
+  frame[4] = useDeflate ? CODEC_DEFLATE_RAW : CODEC_RAW
+  hash.copy(frame, 8)
+  frame.set(stored, PACK_FRAME_HEADER)
+  frame.writeUInt32LE(crc32c(frame, 0, PACK_FRAME_HEADER + stored.length), PACK_FRAME_HEADER + stored.length)
+  return frame
+}
+
+/**
+ * Check and unpack one frame; `what` names the place in errors
+ * ("pages/pack-0000.dat at offset 8192"). With `checkHash`, the page's
+ * SHA-256 is recomputed too (log verify does; readers trust the CRC).
+ */
+export function decodePackFrame(frame: Buffer, what: string, checkHash: boolean): {data: Buffer; hash: Buffer} {
+  if (frame.length < PACK_FRAME_HEADER + 4) throw damaged(`${what}: page frame cut short`)
+  const stored = frame.readUInt32LE(0)
+  if (PACK_FRAME_HEADER + stored + 4 !== frame.length) throw damaged(`${what}: page frame length ${stored} does not match its index entry`)
+  if (crc32c(frame, 0, PACK_FRAME_HEADER + stored) !== frame.readUInt32LE(PACK_FRAME_HEADER + stored)) throw damaged(`${what}: page frame checksum mismatch`)
+  const codec = frame[4]
+  const body = frame.subarray(PACK_FRAME_HEADER, PACK_FRAME_HEADER + stored)
+  let data: Buffer
+  if (codec === CODEC_RAW) {
+    data = Buffer.from(body)
+  } else if (codec === CODEC_DEFLATE_RAW) {
+    try {
+      data = inflateRawSync(body)
+    } catch {
+      throw damaged(`${what}: compressed page does not inflate`)
+    }
+  } else {
+    throw damaged(`${what}: unknown page codec ${codec}`)
+  }
+  if (data.length !== PAGE_SIZE) throw damaged(`${what}: page holds ${data.length} bytes, not ${PAGE_SIZE}`)
+  const hash = frame.subarray(8, 8 + HASH_BYTES)
+  if (checkHash && !pageHash(data).equals(hash)) throw damaged(`${what}: page content does not match its SHA-256`)
+  return {data, hash: Buffer.from(hash)}
+}
+
+/**
+ * The writing end of the page store. Pages are deduplicated by SHA-256
+ * against everything stored before (including by earlier writers of the same
+ * log), framed in memory and written to the current pack in one piece per
+ * checkpoint.
+ */
+export class PackWriter {
+  private readonly byHash = new Map<string, number>()
+  private fd = -1
+  private pack: number
+  private packBytes: number
+  private nextId: number
+  private pending: Buffer[] = []
+  private pendingBytes = 0
+  private readonly fresh: ContentLocation[] = []
+  private readonly touched = new Set<number>()
+
+  /**
+   * Resume after the contents `known` (ids 1..known.length, from the
+   * manifests); `pack`/`packBytes` is where the last checkpoint left the
+   * store. Pack bytes past that point are from a checkpoint that never
+   * became visible and are cut off; later packs are removed by the caller.
+   */
+  constructor(private readonly dir: string, known: readonly ContentLocation[], pack: number, packBytes: number) {
+    known.forEach((loc, i) => this.byHash.set(loc.hash.toString('latin1'), i + 1))
+    this.nextId = known.length + 1
+    this.pack = pack
+    this.packBytes = packBytes
+    this.openPack(packBytes)
+  }
+
+  private openPack(resumeAt: number): void {
+    this.fd = openSync(join(this.dir, packFile(this.pack)), constants.O_RDWR | constants.O_CREAT, 0o644)
+    if (fstatSync(this.fd).size !== resumeAt) {
+      ftruncateSync(this.fd, resumeAt)
+      fsyncSync(this.fd)
+    }
+  }
+
+  /** Store a page (unless an equal one is stored already); returns its content id. */
+  store(data: Uint8Array): number {
+    if (data.length !== PAGE_SIZE) throw new RangeError(`a page is ${PAGE_SIZE} bytes, got ${data.length}`)
+    if (isZeroPage(data)) return ZERO_CONTENT
+    const hash = pageHash(data)
+    const key = hash.toString('latin1')
+    const known = this.byHash.get(key)
+    if (known !== undefined) return known
+    const frame = encodePackFrame(data, hash)
+    if (this.packBytes + this.pendingBytes + frame.length > PACK_LIMIT && this.packBytes + this.pendingBytes > 0) this.nextPack()
+    const id = this.nextId++
+    this.fresh.push({pack: this.pack, offset: this.packBytes + this.pendingBytes, frameBytes: frame.length, hash})
+    this.pending.push(frame)
+    this.pendingBytes += frame.length
+    this.byHash.set(key, id)
+    return id
+  }
+
+  private writePending(): void {
+    if (this.pendingBytes === 0) return
+    writeAll(this.fd, Buffer.concat(this.pending, this.pendingBytes), this.packBytes)
+    this.packBytes += this.pendingBytes
+    this.touched.add(this.fd)
+    this.pending = []
+    this.pendingBytes = 0
+  }
+
+  private nextPack(): void {
+    this.writePending()
+    this.touched.delete(this.fd)
+    fsyncSync(this.fd)
+    closeSync(this.fd)
+    this.pack++
+    this.packBytes = 0
+    this.openPack(0)
+  }
+
+  /**
+   * Write and fsync everything stored since the last commit; returns the new
+   * contents in id order and where the store ends now, for the manifest.
+   */
+  commit(): {firstId: number; contents: ContentLocation[]; pack: number; packBytes: number} {
+    this.writePending()
+    for (const fd of this.touched) fsyncSync(fd)
+    this.touched.clear()
+    const contents = this.fresh.splice(0)
+    return {firstId: this.nextId - contents.length, contents, pack: this.pack, packBytes: this.packBytes}
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
+}
+
+/** Random-access reads of stored pages, with the pack files kept open. */
+export class PackReader {
+  private readonly fds = new Map<number, number>()
+
+  constructor(private readonly dir: string) {}
+
+  read(location: ContentLocation, checkHash = false): Buffer {
+    const frame = Buffer.alloc(location.frameBytes)
+    const what = `${packFile(location.pack)} at offset ${location.offset}`
+    let fd = this.fds.get(location.pack)
+    if (fd === undefined) {
+      try {
+        fd = openSync(join(this.dir, packFile(location.pack)), 'r')
+      } catch {
+        throw damaged(`${packFile(location.pack)} is missing`)
+      }
+      this.fds.set(location.pack, fd)
+    }
+    let got = 0
+    while (got < frame.length) {
+      const n = readSync(fd, frame, got, frame.length - got, location.offset + got)
+      if (n === 0) throw damaged(`${what}: page frame cut short (file ends)`)
+      got += n
+    }
+    const {data, hash} = decodePackFrame(frame, what, checkHash)
+    if (!hash.equals(location.hash)) throw damaged(`${what}: page frame holds another page than its index entry says`)
+    return data
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd)
+    this.fds.clear()
+  }
+}
