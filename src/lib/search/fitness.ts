@@ -1,0 +1,113 @@
+// How close a run came to checkpoint k+1. Exactly 1 means found: every hart's
+// state bytes, every device's state bytes and every page that the recording
+// or this run dirtied equal the checkpoint's, the run completed and every
+// logged event lined up. Anything short of that scores below 1 so that no
+// near miss can pass for a success; the score mixes how much of the compared
+// state matches with how far the run got, to give the GA a slope to climb.
+
+import {PAGE_SHIFT, RAM_BASE} from '../sim/hart-env.js'
+import type {Evaluation} from './evaluator.js'
+import type {IntervalProblem, MachineLike, RunOutcome} from './interval.js'
+
+/** Weights of the parts of an inexact score; they sum to 1. */
+const STATE_WEIGHT = 0.6
+const PROGRESS_WEIGHT = 0.25
+const EVENTS_WEIGHT = 0.15
+/** The best an inexact run can score, kept well clear of 1 so rounding can never turn it into a find. */
+const INEXACT_CEILING = 0.999
+
+interface Tally {
+  bytes: number
+  matchingBytes: number
+  units: number
+  matchingUnits: number
+  first: string | undefined
+}
+
+export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, outcome: RunOutcome): Evaluation {
+  const tally: Tally = {bytes: 0, matchingBytes: 0, units: 0, matchingUnits: 0, first: undefined}
+  const {target} = problem
+
+  for (let hart = 0; hart < machine.hartCount; hart++) {
+    const actual = machine.hartState(hart)
+    const expected = target.harts[hart]
+    compare(tally, actual, expected, offset => {
+      const named = machine.describeHartDifference?.(actual, expected)
+      return `hart ${hart}: ${named ?? byteDifference('state', offset, actual, expected)}`
+    })
+  }
+
+  const actualDevices = machine.devices()
+  const deviceNames = [...new Set([...target.devices.keys(), ...actualDevices.keys()])].sort()
+  for (const name of deviceNames) {
+    const actual = actualDevices.get(name) ?? new Uint8Array(0)
+    const expected = target.devices.get(name) ?? new Uint8Array(0)
+    compare(tally, actual, expected, offset => `device ${name}: ${byteDifference('state', offset, actual, expected)}`)
+  }
+
+  const pages = new Set(target.dirtyPages)
+  for (const page of machine.dirtyPages()) pages.add(page)
+  for (const page of [...pages].sort((a, b) => a - b)) {
+    const actual = machine.page(page)
+    const expected = target.page(page)
+    const address = '0x' + (RAM_BASE + page * 2 ** PAGE_SHIFT).toString(16).padStart(8, '0')
+    compare(tally, actual, expected, offset => `page ${address} ${byteDifference('byte', offset, actual, expected)}`)
+  }
+
+  const stateExact = tally.matchingUnits === tally.units
+  const eventsExact = outcome.eventsMatched === outcome.eventsTotal
+  const found = stateExact && eventsExact && outcome.end === 'complete'
+  let firstDifference = tally.first
+  if (!firstDifference && !found) {
+    firstDifference =
+      outcome.divergence ??
+      (outcome.end === 'stuck'
+        ? `run stuck after ${outcome.executed} of ${outcome.budget} instructions: every hart left is asleep`
+        : `${outcome.eventsMatched} of ${outcome.eventsTotal} logged events delivered`)
+  }
+
+  let fitness = 1
+  if (!found) {
+    const bytesShare = tally.bytes === 0 ? 1 : tally.matchingBytes / tally.bytes
+    const unitsShare = tally.units === 0 ? 1 : tally.matchingUnits / tally.units
+    const progress = outcome.budget === 0 ? 1 : outcome.executed / outcome.budget
+    const events = outcome.eventsTotal === 0 ? 1 : outcome.eventsMatched / outcome.eventsTotal
+    const mix = STATE_WEIGHT * (bytesShare + unitsShare) / 2 + PROGRESS_WEIGHT * progress + EVENTS_WEIGHT * events
+    fitness = INEXACT_CEILING * mix
+  }
+
+  return {
+    fitness,
+    found,
+    taken: outcome.taken,
+    executed: outcome.executed,
+    budget: outcome.budget,
+    eventsMatched: outcome.eventsMatched,
+    eventsTotal: outcome.eventsTotal,
+    end: outcome.end,
+    ...(outcome.divergence ? {divergence: outcome.divergence} : {}),
+    ...(firstDifference ? {firstDifference} : {}),
+  }
+}
+
+function compare(tally: Tally, actual: Uint8Array, expected: Uint8Array, describe: (offset: number) => string): void {
+  const length = Math.max(actual.length, expected.length)
+  const shared = Math.min(actual.length, expected.length)
+  let matching = 0
+  let firstOffset = -1
+  for (let i = 0; i < shared; i++) {
+    if (actual[i] === expected[i]) matching++
+    else if (firstOffset < 0) firstOffset = i
+  }
+  if (firstOffset < 0 && actual.length !== expected.length) firstOffset = shared
+  tally.bytes += length
+  tally.matchingBytes += matching
+  tally.units++
+  if (firstOffset < 0) tally.matchingUnits++
+  else if (tally.first === undefined) tally.first = describe(firstOffset)
+}
+
+function byteDifference(what: string, offset: number, actual: Uint8Array, expected: Uint8Array): string {
+  const show = (bytes: Uint8Array): string => (offset < bytes.length ? '0x' + bytes[offset].toString(16).padStart(2, '0') : 'nothing')
+  return `${what} +0x${offset.toString(16)}: ${show(actual)} != ${show(expected)} (run != checkpoint)`
+}

@@ -1,0 +1,218 @@
+// A small deterministic multiprocessor for testing the search without the
+// simulator: each toy hart runs a straight list of operations over a few
+// shared 16-byte pages, so that the end state depends on how the harts
+// interleave. It is a test fixture that really computes, not a stand-in that
+// replays canned answers: the search has to find schedules that work.
+
+import type {HartStop, IntervalProblem, IntervalTarget, MachineLike, RunHartOptions} from '../../src/lib/search/interval.js'
+
+export const TOY_PAGE_BYTES = 16
+
+export type ToyOp =
+  /** r[reg] = word 0 of page */
+  | {op: 'load'; page: number; reg: number}
+  /** word 0 of page = r[reg] */
+  | {op: 'store'; page: number; reg: number}
+  | {op: 'addi'; reg: number; imm: number}
+  | {op: 'muli'; reg: number; imm: number}
+  /** Jump back by `back` operations while r[reg] is zero: a spin-wait. */
+  | {op: 'bz'; reg: number; back: number}
+  /** r[reg] = the logged time value pinned to this instruction count. */
+  | {op: 'time'; reg: number}
+
+export interface ToyEvent {
+  instret: number
+  value: number
+}
+
+interface ToyState {
+  memory: Uint8Array
+  regs: Int32Array
+  pcs: Int32Array
+  retired: Float64Array
+  delivered: Int32Array
+  dirty: Set<number>
+}
+
+const REGS = 4
+
+export class ToyMachine implements MachineLike<ToyState> {
+  readonly hartCount: number
+  private state: ToyState
+
+  constructor(
+    readonly programs: ToyOp[][],
+    readonly pages: number,
+    readonly events: ToyEvent[][] = programs.map(() => []),
+  ) {
+    this.hartCount = programs.length
+    this.state = {
+      memory: new Uint8Array(pages * TOY_PAGE_BYTES),
+      regs: new Int32Array(this.hartCount * REGS),
+      pcs: new Int32Array(this.hartCount),
+      retired: new Float64Array(this.hartCount),
+      delivered: new Int32Array(this.hartCount),
+      dirty: new Set(),
+    }
+  }
+
+  retired(hart: number): number {
+    return this.state.retired[hart]
+  }
+
+  isAsleep(hart: number): boolean {
+    return this.state.pcs[hart] >= this.programs[hart].length
+  }
+
+  eventsDelivered(hart: number): number {
+    return this.state.delivered[hart]
+  }
+
+  runHart(hart: number, options: RunHartOptions): HartStop {
+    const s = this.state
+    const program = this.programs[hart]
+    const regs = (reg: number): number => hart * REGS + reg
+    let allow = options.allowPending
+    while (s.retired[hart] < options.untilRetired) {
+      const pc = s.pcs[hart]
+      if (pc >= program.length) return {kind: 'asleep'}
+      const op = program[pc]
+      if ((op.op === 'load' || op.op === 'store') && options.stopAtPages.has(op.page) && !allow) {
+        return {kind: 'decision', page: op.page, write: op.op === 'store'}
+      }
+      allow = false
+      const view = new DataView(s.memory.buffer)
+      let next = pc + 1
+      switch (op.op) {
+        case 'load':
+          s.regs[regs(op.reg)] = view.getInt32(op.page * TOY_PAGE_BYTES, true)
+          break
+        case 'store':
+          view.setInt32(op.page * TOY_PAGE_BYTES, s.regs[regs(op.reg)], true)
+          s.dirty.add(op.page)
+          break
+        case 'addi':
+          s.regs[regs(op.reg)] += op.imm
+          break
+        case 'muli':
+          s.regs[regs(op.reg)] = Math.imul(s.regs[regs(op.reg)], op.imm)
+          break
+        case 'bz':
+          if (s.regs[regs(op.reg)] === 0) next = pc - op.back
+          break
+        case 'time': {
+          const event = this.events[hart][s.delivered[hart]]
+          if (!event || event.instret !== s.retired[hart]) {
+            return {
+              kind: 'diverged',
+              reason: `time read at instruction ${s.retired[hart]}, but the log has ${event ? `it at ${event.instret}` : 'no more time reads'}`,
+            }
+          }
+          s.regs[regs(op.reg)] = event.value
+          s.delivered[hart]++
+          break
+        }
+      }
+      s.pcs[hart] = next
+      s.retired[hart]++
+    }
+    return {kind: 'budget'}
+  }
+
+  save(): ToyState {
+    const s = this.state
+    return {
+      memory: s.memory.slice(),
+      regs: s.regs.slice(),
+      pcs: s.pcs.slice(),
+      retired: s.retired.slice(),
+      delivered: s.delivered.slice(),
+      dirty: new Set(s.dirty),
+    }
+  }
+
+  restore(snapshot: ToyState): void {
+    this.state = {
+      memory: snapshot.memory.slice(),
+      regs: snapshot.regs.slice(),
+      pcs: snapshot.pcs.slice(),
+      retired: snapshot.retired.slice(),
+      delivered: snapshot.delivered.slice(),
+      dirty: new Set(snapshot.dirty),
+    }
+  }
+
+  snapshotBytes(snapshot: ToyState): number {
+    return snapshot.memory.byteLength + snapshot.regs.byteLength + 64
+  }
+
+  hartState(hart: number): Uint8Array {
+    const bytes = new Uint8Array(4 * (REGS + 1))
+    const view = new DataView(bytes.buffer)
+    for (let reg = 0; reg < REGS; reg++) view.setInt32(reg * 4, this.state.regs[hart * REGS + reg], true)
+    view.setInt32(REGS * 4, this.state.pcs[hart], true)
+    return bytes
+  }
+
+  describeHartDifference(actual: Uint8Array, expected: Uint8Array): string | undefined {
+    const a = new DataView(actual.buffer, actual.byteOffset, actual.byteLength)
+    const e = new DataView(expected.buffer, expected.byteOffset, expected.byteLength)
+    for (let reg = 0; reg <= REGS; reg++) {
+      const x = a.getInt32(reg * 4, true)
+      const y = e.getInt32(reg * 4, true)
+      if (x !== y) return `${reg === REGS ? 'pc' : `r${reg}`} ${x} != ${y}`
+    }
+    return undefined
+  }
+
+  devices(): ReadonlyMap<string, Uint8Array> {
+    return new Map()
+  }
+
+  dirtyPages(): Iterable<number> {
+    return this.state.dirty
+  }
+
+  page(page: number): Uint8Array {
+    return this.state.memory.slice(page * TOY_PAGE_BYTES, (page + 1) * TOY_PAGE_BYTES)
+  }
+}
+
+/** The machine's present state as a target checkpoint: what a recording would have stored at k+1. */
+export function targetOf(machine: ToyMachine): IntervalTarget {
+  const harts = Array.from({length: machine.hartCount}, (_, hart) => machine.hartState(hart))
+  const pages = new Map<number, Uint8Array>()
+  for (let page = 0; page < machine.pages; page++) pages.set(page, machine.page(page))
+  return {
+    harts,
+    devices: new Map(),
+    dirtyPages: new Set(machine.dirtyPages()),
+    page: page => pages.get(page) ?? new Uint8Array(TOY_PAGE_BYTES),
+  }
+}
+
+/** A problem whose target is left in `machine` by a run; budgets are what each hart retired in it. */
+export function problemFrom(machine: ToyMachine, start: number[], target: IntervalTarget, sharedPages: Iterable<number>): IntervalProblem {
+  return {
+    interval: 0,
+    budgets: start.map((retired, hart) => machine.retired(hart) - retired),
+    eventCounts: machine.events.map(events => events.length),
+    sharedPages: new Set(sharedPages),
+    target,
+  }
+}
+
+/**
+ * Two harts racing on a shared counter (page 0) with a read-modify-write that
+ * is not atomic, each also keeping a private tally (pages 1 and 2). Hart 0
+ * adds, hart 1 doubles, so the final counter tells interleavings apart.
+ */
+export function counterRace(rounds: number): ToyOp[][] {
+  const adder: ToyOp[] = []
+  const doubler: ToyOp[] = []
+  for (let i = 0; i < rounds; i++) {
+    adder.push({op: 'load', page: 0, reg: 0}, {op: 'addi', reg: 0, imm: 3}, {op: 'store', page: 0, reg: 0}, {op: 'addi', reg: 1, imm: 1}, {op: 'store', page: 1, reg: 1})
+    doubler.push({op: 'load', page: 0, reg: 0}, {op: 'muli', reg: 0, imm: 2}, {op: 'addi', reg: 0, imm: 1}, {op: 'store', page: 0, reg: 0}, {op: 'addi', reg: 1, imm: 1}, {op: 'store', page: 2, reg: 1})
+  }
+  return [adder, doubler]
+}
