@@ -1,0 +1,401 @@
+// The deterministic machine: one thread steps every hart under an explicit
+// schedule. Its behaviour is a pure function of its state and the calls made
+// on it: time comes from a TimeSource (by default each hart's own retired
+// instructions), input only from injected events, never from a host clock,
+// socket or terminal. Search and replay drive it through runHart, inject,
+// saveState and restoreState.
+
+import {ReseerError} from '../cli/errors.js'
+import {PAGE_SHIFT} from './board.js'
+import {Hart} from './hart.js'
+import {ACCESS_READ, ACCESS_WRITE, type HartEnv, RAM_BASE, Stop} from './hart-env.js'
+import {type BootImage, checkOptions, loadBootImage, type MachineOptions} from './machine.js'
+import {DEVICE_MIP, DEVICE_STATE_WORDS, MachineDevices} from './machine-devices.js'
+import type {MachineEvent} from './machine-events.js'
+import type {MachineObserver} from './machine-observer.js'
+import {InstretClock, type TimeSource} from './machine-time.js'
+import {Finish} from './devices/test-device.js'
+
+export type StopReason = 'budget' | 'instret' | 'page' | 'wfi' | 'halt' | 'fatal'
+
+export interface RunRequest {
+  /** Retire at most this many more instructions. */
+  budget: number
+  /** Stop when the hart's retired count reaches this. */
+  untilInstret?: number
+  /** Stop before the hart's next access to any of these RAM pages (page numbers RAM-relative). */
+  stopAtPages?: ReadonlySet<number>
+}
+
+export interface RunResult {
+  reason: StopReason
+  /** For 'page': the page about to be accessed and whether it is a write. */
+  page?: number
+  write?: boolean
+}
+
+export interface MachineFinish {
+  kind: 'poweroff' | 'reboot' | 'fail'
+  code: number
+  hart: number
+}
+
+export interface DeterministicOptions {
+  /** Defaults to an InstretClock. */
+  time?: TimeSource
+  /**
+   * 'devices' (default): the CLINT and PLIC drive each hart's interrupt lines.
+   * 'events': only injected `interrupts` events do, as replay of a recording needs.
+   */
+  interrupts?: 'devices' | 'events'
+  observer?: MachineObserver
+}
+
+/** A complete copy of the machine, to restore exactly. */
+export interface DeterministicState {
+  readonly harts: Uint8Array[]
+  readonly devices: Int32Array
+  readonly clock: Uint8Array
+  readonly ram: Uint8Array
+  readonly events: MachineEvent[][]
+  readonly pending: Array<{page: number; write: boolean} | undefined>
+  readonly consoleLength: number
+}
+
+export class DeterministicMachine {
+  readonly harts: Hart[] = []
+  readonly boot: BootImage
+  readonly ram: Uint8Array
+  readonly pages: number
+  readonly devices: MachineDevices
+  private readonly time: TimeSource
+  private readonly interruptsFromEvents: boolean
+  private readonly observer?: MachineObserver
+  private readonly access: Uint8Array[] = []
+  private readonly events: MachineEvent[][] = []
+  /** The access a 'page' stop held back, let through when the hart next runs. */
+  private readonly pending: Array<{page: number; write: boolean} | undefined> = []
+  private readonly lines: number[] = []
+  private readonly consoleBytes: number[] = []
+  // Page sets since clearDirty(): written by anyone, and read/written per hart.
+  private readonly dirty: Uint8Array
+  private readonly reads: Uint8Array[] = []
+  private readonly writes: Uint8Array[] = []
+  private watched?: ReadonlySet<number>
+  // Pages written since the last saveState/restoreState, and the state that was, so restoring it copies only those.
+  private readonly touched: Uint8Array
+  private base?: DeterministicState
+
+  constructor(readonly options: MachineOptions, settings: DeterministicOptions = {}) {
+    checkOptions(options)
+    const harts = options.vcpus
+    this.time = settings.time ?? new InstretClock(harts)
+    this.interruptsFromEvents = settings.interrupts === 'events'
+    this.observer = settings.observer
+    this.ram = new Uint8Array(options.memoryMiB << 20)
+    this.pages = this.ram.length >>> PAGE_SHIFT
+    this.boot = loadBootImage(options, this.ram)
+    this.dirty = new Uint8Array(this.pages)
+    this.touched = new Uint8Array(this.pages)
+    this.devices = new MachineDevices(new Int32Array(DEVICE_STATE_WORDS), {
+      harts,
+      time: (hart) => this.readTime(hart),
+      // One thread: a sleeping hart is simply not run until its lines rise.
+      wake: () => {},
+      console: (byte) => this.consoleBytes.push(byte),
+      externalRead: (hart, offset, value) =>
+        this.observer?.deviceRead?.(hart, this.harts[hart].instret, this.devices.uart.base + offset, 1, value),
+    })
+    this.devices.reset()
+    for (let h = 0; h < harts; h++) {
+      this.access.push(new Uint8Array(this.pages))
+      this.reads.push(new Uint8Array(this.pages))
+      this.writes.push(new Uint8Array(this.pages))
+      this.events.push([])
+      this.pending.push(undefined)
+      this.lines.push(0)
+      const hart = new Hart(h, this.ram.buffer, this.env(h))
+      hart.pc = this.boot.entry
+      hart.setReg(10, h)
+      hart.setReg(11, this.boot.fdtAddr)
+      this.harts.push(hart)
+    }
+  }
+
+  get hartCount(): number {
+    return this.harts.length
+  }
+
+  /** How the guest ended the run, once it has. */
+  get finish(): MachineFinish | undefined {
+    const test = this.devices.test
+    const kind = test.finish
+    if (kind === Finish.Running) return undefined
+    return {kind: kind === Finish.Poweroff ? 'poweroff' : kind === Finish.Reboot ? 'reboot' : 'fail', code: test.exitCode, hart: test.finishingHart}
+  }
+
+  /** Everything the guest wrote to the UART so far. */
+  get console(): Uint8Array {
+    return Uint8Array.from(this.consoleBytes)
+  }
+
+  /**
+   * Run hart `h` until it has retired `budget` more instructions, reaches
+   * `untilInstret`, is about to touch a page of `stopAtPages`, sleeps in WFI
+   * with nothing to wake it, the guest halts the machine, or it traps fatally.
+   * An access a previous 'page' stop held back goes through first.
+   */
+  runHart(h: number, request: RunRequest): RunResult {
+    const hart = this.hartAt(h)
+    if (!(request.budget >= 0)) throw new ReseerError(`budget ${request.budget}: expected a count of instructions`)
+    if (this.finish) return {reason: 'halt'}
+    if (hart.fatal) return {reason: 'fatal'}
+    this.watch(request.stopAtPages)
+    const pending = this.pending[h]
+    if (pending) {
+      hart.allowPendingAccess()
+      this.noteAccess(h, pending.page, pending.write)
+      this.pending[h] = undefined
+    }
+    const target = hart.instret + request.budget
+    const limit = Math.min(target, request.untilInstret ?? Infinity)
+    let slept = false
+    for (;;) {
+      this.deliverDue(h)
+      const next = this.events[h][0]?.at ?? Infinity
+      const before = hart.instret
+      if (before >= limit) return {reason: before >= target ? 'budget' : 'instret'}
+      const stop = hart.run(target - before, Math.min(limit, next))
+      switch (stop) {
+        case Stop.Budget:
+          return {reason: 'budget'}
+        case Stop.Instret:
+          continue
+        case Stop.Page: {
+          const held = this.pending[h]!
+          return {reason: 'page', page: held.page, write: held.write}
+        }
+        case Stop.Wfi:
+          // A virtual clock lets a hart asleep on its timer skip ahead to it, once per call.
+          if (!slept && !this.interruptsFromEvents && this.sleepOnTimer(h)) {
+            slept = true
+            continue
+          }
+          return {reason: 'wfi'}
+        case Stop.Halt:
+          return {reason: 'halt'}
+        case Stop.Fatal:
+          return {reason: 'fatal'}
+      }
+    }
+  }
+
+  /**
+   * Run the harts in turn, `quantum` instructions each, until the guest halts
+   * the machine. A guest still running after `maxInstructions` in all, every
+   * hart asleep with nothing to wake it, or a fatal trap is a ReseerError; the
+   * machine is left as it stopped, for inspection.
+   */
+  runToHalt(quantum: number, maxInstructions: number): MachineFinish {
+    let retired = 0
+    for (;;) {
+      let progress = false
+      for (let h = 0; h < this.harts.length; h++) {
+        const before = this.harts[h].instret
+        const result = this.runHart(h, {budget: quantum})
+        const after = this.harts[h].instret
+        retired += after - before
+        if (after > before) progress = true
+        const finish = this.finish
+        if (finish) return finish
+        if (result.reason === 'fatal') throw new ReseerError(`hart ${h}: ${this.harts[h].fatal}`, {code: 'EGUESTFAULT'})
+      }
+      if (!progress && this.harts.every((_, h) => this.events[h].length === 0)) {
+        throw new ReseerError('every hart sleeps in WFI with nothing left to wake it', {code: 'EGUESTHANG'})
+      }
+      if (retired >= maxInstructions) {
+        throw new ReseerError(`the guest did not stop within ${maxInstructions} instructions`, {code: 'EGUESTHANG'})
+      }
+    }
+  }
+
+  /** Deliver `event` to hart `h` when it has retired exactly event.at instructions. */
+  inject(h: number, event: MachineEvent): void {
+    const hart = this.hartAt(h)
+    if (!Number.isInteger(event.at) || event.at < hart.instret) {
+      throw new ReseerError(`event at ${event.at} for hart ${h}, which has already retired ${hart.instret} instructions`)
+    }
+    const queue = this.events[h]
+    let i = queue.length
+    while (i > 0 && queue[i - 1].at > event.at) i--
+    queue.splice(i, 0, event)
+  }
+
+  /** RAM pages written since clearDirty(), by any hart or device, ascending. */
+  dirtyPages(): number[] {
+    return setBits(this.dirty)
+  }
+
+  /** The pages hart `h` read and wrote since clearDirty(). */
+  pageAccesses(h: number): {read: number[]; written: number[]} {
+    this.hartAt(h)
+    return {read: setBits(this.reads[h]), written: setBits(this.writes[h])}
+  }
+
+  /** Start a new interval: forget every page set, and have every hart report its first access to each page again. */
+  clearDirty(): void {
+    this.dirty.fill(0)
+    for (let h = 0; h < this.harts.length; h++) {
+      this.access[h].fill(0)
+      this.reads[h].fill(0)
+      this.writes[h].fill(0)
+    }
+  }
+
+  saveState(): DeterministicState {
+    const state: DeterministicState = {
+      harts: this.harts.map((hart) => hart.saveState()),
+      devices: this.devices.state.slice(),
+      clock: this.time.saveState(),
+      ram: this.ram.slice(),
+      events: this.events.map((queue) => queue.slice()),
+      pending: this.pending.slice(),
+      consoleLength: this.consoleBytes.length,
+    }
+    this.startTouchedSet(state)
+    return state
+  }
+
+  restoreState(state: DeterministicState): void {
+    if (state.harts.length !== this.harts.length || state.ram.length !== this.ram.length) {
+      throw new ReseerError(`a state of ${state.harts.length} harts and ${state.ram.length >> 20} MiB does not fit this machine`)
+    }
+    if (state === this.base) {
+      for (const page of setBits(this.touched)) {
+        const at = page << PAGE_SHIFT
+        this.ram.set(state.ram.subarray(at, at + (1 << PAGE_SHIFT)), at)
+      }
+    } else {
+      this.ram.set(state.ram)
+    }
+    state.harts.forEach((bytes, h) => this.harts[h].loadState(bytes))
+    this.devices.state.set(state.devices)
+    this.time.loadState(state.clock)
+    state.events.forEach((queue, h) => this.events[h].splice(0, this.events[h].length, ...queue))
+    state.pending.forEach((p, h) => (this.pending[h] = p))
+    this.consoleBytes.length = Math.min(this.consoleBytes.length, state.consoleLength)
+    for (let h = 0; h < this.harts.length; h++) this.lines[h] = this.harts[h].mip & DEVICE_MIP
+    this.startTouchedSet(state)
+  }
+
+  /** Every hart faults on its next write to each page, so restoring `state` later copies only pages written from now on. */
+  private startTouchedSet(state: DeterministicState): void {
+    this.base = state
+    this.touched.fill(0)
+    for (const table of this.access) {
+      for (let page = 0; page < table.length; page++) table[page] &= ~ACCESS_WRITE
+    }
+  }
+
+  private hartAt(h: number): Hart {
+    const hart = this.harts[h]
+    if (!Number.isInteger(h) || !hart) throw new ReseerError(`hart ${h}: this machine has harts 0 to ${this.harts.length - 1}`)
+    return hart
+  }
+
+  private watch(pages: ReadonlySet<number> | undefined): void {
+    if (pages === this.watched) return
+    this.watched = pages
+    if (!pages) return
+    for (const page of pages) {
+      if (!(page >= 0 && page < this.pages)) throw new ReseerError(`page ${page} is outside this machine's RAM`)
+      for (const table of this.access) table[page] = 0
+    }
+  }
+
+  private env(h: number): HartEnv {
+    return {
+      access: this.access[h],
+      pageFault: (hart, page, write) => this.pageFault(hart, page, write),
+      mmioLoad: (hart, addr, size) => this.devices.load(hart, addr, size),
+      mmioStore: (hart, addr, size, value) => this.devices.store(hart, addr, size, value),
+      readTime: (hart) => this.readTime(hart),
+      poll: (hart) => this.poll(hart),
+    }
+  }
+
+  private pageFault(h: number, page: number, write: boolean): boolean {
+    if (this.watched?.has(page)) {
+      this.pending[h] = {page, write}
+      return false
+    }
+    this.noteAccess(h, page, write)
+    this.access[h][page] |= write ? ACCESS_READ | ACCESS_WRITE : ACCESS_READ
+    return true
+  }
+
+  private noteAccess(h: number, page: number, write: boolean): void {
+    if (write) {
+      this.dirty[page] = 1
+      this.touched[page] = 1
+      this.writes[h][page] = 1
+    } else {
+      this.reads[h][page] = 1
+    }
+    this.observer?.pageAccess?.(h, this.harts[h].instret, page, write)
+  }
+
+  private readTime(h: number): bigint {
+    const value = this.time.now(h, this.harts[h].instret)
+    this.observer?.timeRead?.(h, this.harts[h].instret, value)
+    return value
+  }
+
+  private poll(h: number): boolean {
+    if (this.devices.test.finish !== Finish.Running) return true
+    if (!this.interruptsFromEvents) {
+      const hart = this.harts[h]
+      this.setLines(h, this.devices.interruptLines(h, this.time.now(h, hart.instret)))
+    }
+    return false
+  }
+
+  private setLines(h: number, lines: number): void {
+    const hart = this.harts[h]
+    if (lines === this.lines[h]) return
+    this.lines[h] = lines
+    hart.mip = (hart.mip & ~DEVICE_MIP) | lines
+    this.observer?.interruptLines?.(h, hart.instret, lines)
+  }
+
+  private deliverDue(h: number): void {
+    const queue = this.events[h]
+    const instret = this.harts[h].instret
+    while (queue.length > 0 && queue[0].at <= instret) {
+      const event = queue.shift()!
+      switch (event.kind) {
+        case 'interrupts':
+          this.setLines(h, event.mip & DEVICE_MIP)
+          break
+        case 'console':
+          this.devices.uart.receive(event.byte)
+          break
+      }
+      this.observer?.input?.(h, instret, event)
+    }
+  }
+
+  /** If hart h waits for its timer, move its clock there. */
+  private sleepOnTimer(h: number): boolean {
+    const deadline = this.devices.clint.mtimecmp(h)
+    const hart = this.harts[h]
+    if (deadline === 0xffff_ffff_ffff_ffffn || this.time.now(h, hart.instret) >= deadline) return false
+    return this.time.sleepUntil(h, hart.instret, deadline)
+  }
+}
+
+function setBits(bits: Uint8Array): number[] {
+  const out: number[] = []
+  for (let i = 0; i < bits.length; i++) if (bits[i]) out.push(i)
+  return out
+}

@@ -1,0 +1,70 @@
+// What both machines share: the options a domain config gives them, their
+// validation, and the boot image (kernel, device tree, entry registers) laid
+// into RAM the way QEMU's virt board does with -bios none.
+
+import {ReseerError} from '../cli/errors.js'
+import {MAX_HARTS, MAX_MEMORY_MIB, MIN_MEMORY_MIB} from './board.js'
+import {loadElf, readElf} from './elf.js'
+import {boardTree, encodeFdt, fdtAddress} from './fdt.js'
+import {RAM_BASE} from './hart-env.js'
+
+export interface MachineDisk {
+  path: string
+  readonly: boolean
+}
+
+export interface MachineVif {
+  /** host:port the guest's frames are sent to. */
+  peer: string
+  /** host:port to receive on. */
+  local?: string
+}
+
+/** A domain as the sim machine needs it; the config model maps xl.cfg onto this. */
+export interface MachineOptions {
+  vcpus: number
+  memoryMiB: number
+  /** Path of the guest ELF. */
+  kernel: string
+  /** The device tree's /chosen/bootargs. */
+  cmdline: string
+  disks: MachineDisk[]
+  vifs: MachineVif[]
+}
+
+export interface BootImage {
+  entry: number
+  fdtAddr: number
+}
+
+export function checkOptions(options: MachineOptions): void {
+  const {vcpus, memoryMiB} = options
+  if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_HARTS) {
+    throw new ReseerError(`vcpus=${vcpus}: the sim machine has 1 to ${MAX_HARTS} harts`, {code: 'EVCPUS', exitCode: 2})
+  }
+  if (!Number.isInteger(memoryMiB) || memoryMiB < MIN_MEMORY_MIB || memoryMiB > MAX_MEMORY_MIB) {
+    throw new ReseerError(`memory=${memoryMiB}: the sim machine takes ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB} MiB`, {code: 'EMEMORY', exitCode: 2})
+  }
+  if (options.disks.length > 0 || options.vifs.length > 0) {
+    throw new ReseerError('the sim machine has no virtio disks or network yet', {code: 'ENODEV', hint: 'remove disk= and vif= from the config'})
+  }
+}
+
+/** Load the kernel and the device tree into RAM; nothing is written if either fails. */
+export function loadBootImage(options: MachineOptions, ram: Uint8Array): BootImage {
+  const image = readElf(options.kernel)
+  const dtb = encodeFdt(boardTree({harts: options.vcpus, memoryBytes: ram.length, bootargs: options.cmdline}))
+  const fdtAddr = fdtAddress(ram.length, dtb.length)
+  const fdtEnd = fdtAddr + dtb.length
+  for (const segment of image.segments) {
+    if (segment.paddr < fdtEnd && segment.paddr + segment.memSize > fdtAddr) {
+      throw new ReseerError(`kernel ${options.kernel}: overlaps the device tree at 0x${fdtAddr.toString(16)}`, {
+        code: 'EBADKERNEL',
+        hint: 'give the domain more memory',
+      })
+    }
+  }
+  loadElf(image, ram, options.kernel)
+  ram.set(dtb, fdtAddr - RAM_BASE)
+  return {entry: image.entry, fdtAddr}
+}
