@@ -4,7 +4,7 @@
 // interleave. It is a test fixture that really computes, not a stand-in that
 // replays canned answers: the search has to find schedules that work.
 
-import type {HartStop, IntervalProblem, IntervalTarget, MachineLike, RunHartOptions} from '../../src/lib/search/interval.js'
+import {IntervalRunner, type HartStop, type IntervalProblem, type IntervalTarget, type MachineLike, type RunHartOptions, type RunnerOptions} from '../../src/lib/search/interval.js'
 
 export const TOY_PAGE_BYTES = 16
 
@@ -215,4 +215,33 @@ export function counterRace(rounds: number): ToyOp[][] {
     doubler.push({op: 'load', page: 0, reg: 0}, {op: 'muli', reg: 0, imm: 2}, {op: 'addi', reg: 0, imm: 1}, {op: 'store', page: 0, reg: 0}, {op: 'addi', reg: 1, imm: 1}, {op: 'store', page: 2, reg: 1})
   }
   return [adder, doubler]
+}
+
+/**
+ * The counter race as an interval problem: the target is where the race ends
+ * when run along `secret`, budgets are what each hart retired on the way.
+ * `damage` changes one byte of the target's counter page, making it
+ * unreachable as a corrupted checkpoint would.
+ */
+export function raceInterval(rounds: number, secret: Uint8Array, options: RunnerOptions & {damage?: boolean} = {}) {
+  const programs = counterRace(rounds)
+  const recorder = new ToyMachine(programs, 3)
+  const placeholder: IntervalTarget = {harts: programs.map(() => new Uint8Array(0)), devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(TOY_PAGE_BYTES)}
+  const outcome = new IntervalRunner(recorder, {
+    interval: 0,
+    budgets: programs.map(program => program.length),
+    eventCounts: programs.map(() => 0),
+    sharedPages: new Set([0]),
+    target: placeholder,
+  }, {cacheBytes: 0}).run({path: secret})
+  let target = targetOf(recorder)
+  if (options.damage) {
+    const page0 = target.page(0).slice()
+    page0[1] ^= 0x40
+    const original = target.page
+    target = {...target, page: page => (page === 0 ? page0 : original(page))}
+  }
+  const problem = problemFrom(recorder, programs.map(() => 0), target, [0])
+  const runner = new IntervalRunner(new ToyMachine(programs, 3), problem, options)
+  return {runner, problem, secretTaken: outcome.taken}
 }
