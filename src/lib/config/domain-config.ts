@@ -93,7 +93,7 @@ export function parseDomainConfig(text: string, file: string, opts: DomainConfig
   const warnings: ConfigWarning[] = []
 
   const name = read.string('name')
-  if (!name) throw new ReseerError(`${file}: no name = "..." setting`, {code: 'ECONFIG', hint: 'every domain needs a name'})
+  if (name === undefined) throw new ReseerError(`${file}: no name = "..." setting`, {code: 'ECONFIG', hint: 'every domain needs a name'})
   checkName(read, name)
 
   const backend = chooseBackend(read, opts)
