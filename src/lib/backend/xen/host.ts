@@ -6,7 +6,7 @@ import {ReseerError} from '../../cli/errors.js'
 import {foreignmemory} from './foreignmemory.js'
 import {requireXen, type XenProbe, probeXen} from './probe.js'
 import {ToolLogger, type ToolLogSink} from './toollog.js'
-import {LIBXL_ERROR, LIBXL_VERSION, xenlight} from './xenlight.js'
+import {LIBXL_VERSION, libxlErrorNameOf, xenlight} from './xenlight.js'
 import {xenctrl} from './xenctrl.js'
 
 type Handle = unknown
@@ -67,16 +67,12 @@ export function allocLibxlContext(logger: ToolLogger): Handle {
   const out: Handle[] = [null]
   const rc = xenlight().libxl_ctx_alloc(out, LIBXL_VERSION, 0, logger.pointer) as number
   if (rc !== 0 || !out[0]) {
-    throw new ReseerError(`cannot open a libxl context (libxl_ctx_alloc: ${libxlErrorName(rc)})`, {
+    throw new ReseerError(`cannot open a libxl context (libxl_ctx_alloc: ${libxlErrorNameOf(rc)})`, {
       code: 'ELIBXL',
       hint: 'run as root in dom0 of a Xen host; -v shows what libxl said',
     })
   }
   return out[0]
-}
-
-export function libxlErrorName(rc: number): string {
-  return `${LIBXL_ERROR[rc] ?? 'error'} ${rc}`
 }
 
 function lastErrnoText(): string {

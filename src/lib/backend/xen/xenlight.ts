@@ -101,3 +101,8 @@ export const xenlight = lazyBindings('libxenlight.so.4.17', {
   libxl_physinfo_dispose: 'void libxl_physinfo_dispose(void *p)',
   free: 'void free(void *ptr)',
 })
+
+/** "ERROR_FAIL -3" for a libxl return code. */
+export function libxlErrorNameOf(rc: number): string {
+  return `${LIBXL_ERROR[rc] ?? 'error'} ${rc}`
+}
