@@ -136,6 +136,7 @@ export class LogWriter {
   /** Append an event to a vCPU's stream (buffered; durable at the next checkpoint or close). */
   append(vcpu: number, kind: number, instret: bigint, payload: Uint8Array): void {
     const stream = this.streams[vcpu]
+    if (this.closed) this.assertOpen()
     if (stream === undefined) throw new ReseerError(`no vCPU ${vcpu} in this log (it has ${this.streams.length})`, {code: 'ELOGEVENT'})
     stream.append(kind, instret, payload)
   }

@@ -1,0 +1,118 @@
+import t from 'tap'
+import fc from 'fast-check'
+import {readdirSync} from 'node:fs'
+import {join} from 'node:path'
+import {LogReader} from '../../src/lib/log/reader.js'
+import {LogWriter} from '../../src/lib/log/writer.js'
+import {headerInit, page} from './fixture.js'
+
+const PAGES = 16
+
+// A write is (page number, content seed); seed 0 writes an all-zero page.
+const write = fc.tuple(fc.integer({min: 0, max: PAGES - 1}), fc.integer({min: 0, max: 6}))
+const chain = fc.array(fc.array(write, {maxLength: 12}), {minLength: 1, maxLength: 8})
+
+function contentOf(seed: number): Buffer {
+  return seed === 0 ? Buffer.alloc(4096) : page(seed)
+}
+
+t.test('a checkpoint chain with random page writes reconstructs memory exactly at every checkpoint', async (t) => {
+  const base = t.testdir()
+  let n = 0
+  fc.assert(fc.property(chain, fc.integer({min: 0, max: 7}), (steps, reopenAt) => {
+    const dir = join(base, `c${n++}.reseer`)
+    let writer = LogWriter.create(dir, headerInit(1, PAGES))
+    const memory = Buffer.alloc(PAGES * 4096)
+    const expected: Buffer[] = []
+    const stored = new Set<number>()
+    steps.forEach((writes, k) => {
+      if (k === reopenAt && k > 0) {
+        // A second writer continues the same log, deduplicating against the first one's pages.
+        writer.close()
+        writer = LogWriter.openForAppend(dir).writer
+      }
+      const dirty = new Map<number, Buffer>()
+      const seeds = new Map<number, number>()
+      for (const [p, seed] of writes) {
+        contentOf(seed).copy(memory, p * 4096)
+        dirty.set(p, contentOf(seed))
+        seeds.set(p, seed)
+      }
+      for (const seed of seeds.values()) if (seed !== 0) stored.add(seed)
+      // Checkpoint 0 lists every page that is not zero.
+      const pages = k === 0 ? [...dirty].filter(([, d]) => d.some((b) => b !== 0)) : dirty
+      writer.checkpoint({vcpus: [{state: Buffer.from([k]), instret: BigInt(k)}], device: Buffer.alloc(0), pages})
+      expected.push(Buffer.from(memory))
+    })
+    writer.close()
+    const reader = LogReader.open(dir)
+    try {
+      if (reader.checkpointCount !== steps.length) return false
+      // Walk the checkpoints backwards, then forwards, so both cache paths run.
+      for (const k of [...expected.keys()].reverse()) if (!reader.memoryAt(k).equals(expected[k])) return false
+      for (const k of expected.keys()) {
+        for (let p = 0; p < PAGES; p++) {
+          if (!reader.pageAt(k, p).equals(expected[k].subarray(p * 4096, (p + 1) * 4096))) return false
+        }
+      }
+      // One stored copy per distinct non-zero content, however many writers.
+      return reader.contentLocations().length === stored.size
+    } finally {
+      reader.close()
+    }
+  }), {numRuns: 40})
+})
+
+t.test('checkpoints keep vCPU state, device state, event positions, metadata and disk blocks', async (t) => {
+  const dir = join(t.testdir(), 'dom1.reseer')
+  const w = LogWriter.create(dir, headerInit(2, 8))
+  w.append(0, 1, 3n, Buffer.alloc(8))
+  w.checkpoint({vcpus: [{state: Buffer.from('pc=1'), instret: 10n}, {state: Buffer.from('pc=2'), instret: 20n}], device: Buffer.from('uart'), pages: [], disks: {xvda: [[7, page(1)]]}, meta: {consoleBytes: 12}})
+  w.append(1, 1, 25n, Buffer.alloc(8))
+  w.checkpoint({vcpus: [{state: Buffer.from('pc=3'), instret: 30n}, {state: Buffer.from('pc=4'), instret: 40n}], device: Buffer.from('uart2'), pages: [], disks: {xvda: [[8, page(2)]], xvdb: [[0, page(1)]]}})
+  t.throws(() => w.append(0, 1, 29n, Buffer.alloc(8)), {message: /vCPU 0 at instret 29 goes back before the previous event at 30/})
+  t.throws(() => w.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 30n}], device: Buffer.alloc(0), pages: []}), {message: 'checkpoint 2 has state for 1 vCPUs, the log has 2'})
+  t.throws(() => w.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 30n}, {state: Buffer.alloc(0), instret: 40n}], device: Buffer.alloc(0), pages: [[8, page(1)]]}), {message: 'checkpoint 2 page 8 is outside 0..7'})
+  t.throws(() => w.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 30n}, {state: Buffer.alloc(0), instret: 40n}], device: Buffer.alloc(0), pages: [[1, Buffer.alloc(10)]]}), {message: 'checkpoint 2 page 1 has 10 bytes, not 4096'})
+  t.throws(() => w.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 29n}, {state: Buffer.alloc(0), instret: 40n}], device: Buffer.alloc(0), pages: []}), {message: /vCPU 0 is at instret 29, before its last event or checkpoint at 30/})
+  w.close()
+  t.throws(() => w.append(0, 1, 50n, Buffer.alloc(0)), {message: /is closed/})
+  const r = LogReader.open(dir)
+  t.same(r.damage, [])
+  const c1 = r.checkpoint(1)
+  t.same(c1.vcpus.map((v) => [Buffer.from(v.state).toString(), v.instret]), [['pc=3', 30n], ['pc=4', 40n]])
+  t.equal(Buffer.from(c1.device).toString(), 'uart2')
+  t.same(r.checkpoint(0).meta, {consoleBytes: 12})
+  t.same([...r.intervalEvents(0, 0)].map((e) => e.instret), [])
+  t.same([...r.intervalEvents(1, 0)].map((e) => e.instret), [25n])
+  t.same([...r.events(0)].map((e) => e.instret), [3n], 'events before checkpoint 0 are in the stream from its start')
+  t.same(r.disks(), ['xvda', 'xvdb'])
+  t.same([...r.diskAt(0, 'xvda').keys()], [7])
+  t.same([...r.diskAt(1, 'xvda').keys()].sort(), [7, 8])
+  t.ok(r.diskBlockAt(1, 'xvda', 8)?.equals(page(2)))
+  t.equal(r.diskBlockAt(0, 'xvdb', 0), undefined, 'a block never written reads as in the disk image')
+  t.throws(() => r.checkpoint(2), {message: /checkpoint 2 does not exist in .*dom1.reseer \(it has 2\)/})
+  t.throws(() => [...r.events(2)], {message: /no vCPU 2/})
+  r.close()
+})
+
+t.test('pages written but never checkpointed are dropped when a writer resumes', async (t) => {
+  const dir = join(t.testdir(), 'dom1.reseer')
+  const w = LogWriter.create(dir, headerInit(1, 8))
+  w.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 0n}], device: Buffer.alloc(0), pages: [[0, page(1)]]})
+  // As if the recorder died after writing pack data and before the manifest's rename.
+  ;(w as unknown as {packs: {store(d: Buffer): number; commit(): unknown}}).packs.store(page(2))
+  ;(w as unknown as {packs: {commit(): unknown}}).packs.commit()
+  const {lock} = w as unknown as {lock: {release(): void}}
+  lock.release()
+  const {writer, resumed} = LogWriter.openForAppend(dir)
+  t.ok(resumed.droppedPackBytes > 0)
+  t.equal(resumed.checkpoints, 1)
+  writer.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 1n}], device: Buffer.alloc(0), pages: [[1, page(2)]]})
+  writer.close()
+  const r = LogReader.open(dir)
+  t.ok(r.pageAt(1, 1).equals(page(2)))
+  t.ok(r.pageAt(1, 0).equals(page(1)))
+  t.same(readdirSync(join(dir, 'pages')), ['pack-0000.dat'])
+  r.close()
+})
