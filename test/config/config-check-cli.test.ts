@@ -28,7 +28,7 @@ maxmem = 64
 kernel = "${dir}/guests/spinlock.elf"
 cmdline = "console=ttyS0"
 disk = [ 'format=raw, vdev=xvda, access=rw, target=${dir}/disk.img' ]
-vif = [ 'mac=00:16:3e:00:00:01, devid=0, udp=127.0.0.1:5555, localaddr=127.0.0.1:5556' ]
+vif = [ 'mac=00:16:3e:00:00:01, devid=0, type=udp, ip=127.0.0.1:5555, localaddr=127.0.0.1:5556' ]
 on_poweroff = "destroy"
 on_reboot = "restart"
 on_crash = "preserve"
@@ -51,7 +51,7 @@ t.test('--backend overrides reseer_backend in the file', async (t) => {
   const run = check('--backend', 'xen', fixture)
   t.equal(run.status, 1)
   t.equal(run.stdout, '')
-  t.equal(run.stderr, `reseer-xl: ${fixture}:9:37: vif 'mac=00:16:3e:00:00:01, udp=127.0.0.1:5555, localaddr=127.0.0.1:5556': udp= is only for the sim backend; use bridge= to connect a Xen domain\n`)
+  t.equal(run.stderr, `reseer-xl: ${fixture}:9:38: vif 'mac=00:16:3e:00:00:01, type=udp, ip=127.0.0.1:5555, localaddr=127.0.0.1:5556': type=udp is only for the sim backend; use bridge= to connect a Xen domain\n`)
   t.equal(check('--backend', 'kvm', fixture).status, 2)
 })
 

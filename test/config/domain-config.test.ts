@@ -90,7 +90,7 @@ vcpus = 2
 memory = 16
 kernel = "../guests/race.elf"
 disk = [ 'images/data.img,,xvda' ]
-vif = [ 'udp=127.0.0.1:5555, localaddr=127.0.0.1:5556' ]
+vif = [ 'type=udp, ip=127.0.0.1:5555, localaddr=127.0.0.1:5556' ]
 `, 'cfg/smp2.cfg')
   t.equal(c.backend, 'sim')
   t.equal(c.kernel, resolve('guests/race.elf'))

@@ -46,8 +46,8 @@ function vif(backend: 'sim' | 'xen', mac: string, devid: number): fc.Arbitrary<V
   const opt = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(a, {nil: undefined})
   const xenOnly = <T>(a: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => (backend === 'xen' ? opt(a) : fc.constant(undefined))
   return fc.record({
-    bridge: opt(token), ip: opt(fc.array(fc.ipV4(), {minLength: 1, maxLength: 3}).map((a) => a.join(' '))),
-    type: opt(fc.constantFrom('ioemu' as const, 'vif' as const)),
+    bridge: opt(token), ip: xenOnly(fc.array(fc.ipV4(), {minLength: 1, maxLength: 3}).map((a) => a.join(' '))),
+    type: backend === 'sim' ? fc.constant('udp' as const) : opt(fc.constantFrom('ioemu' as const, 'vif' as const)),
     model: backend === 'sim' ? opt(fc.constant('virtio-net')) : opt(token),
     vifname: opt(token), script: opt(token), backend: xenOnly(token),
     rate: opt(fc.constantFrom('10Mb/s', '1GB/s@20ms', '100Kb/s@50us')), mtu: opt(fc.integer({min: 68, max: 65535})),

@@ -1,8 +1,8 @@
 // One entry of `vif = [...]`, in the syntax of xl-network-configuration(5):
 // comma-separated `key=value` settings. For the sim backend a vif is a
 // virtio-net device whose wire is a UDP socket, one ethernet frame per
-// datagram, as QEMU's `-netdev socket,udp=PEER,localaddr=LOCAL`; the two
-// keys keep QEMU's names.
+// datagram, as QEMU's `-netdev socket,udp=PEER,localaddr=LOCAL`: written
+// `type=udp, ip=PEER, localaddr=LOCAL`, each address HOST:PORT.
 import {createHash} from 'node:crypto'
 import {isIPv4, isIPv6} from 'node:net'
 import {StringValue} from './xlcfg-parser.js'
@@ -22,7 +22,8 @@ export interface VifConfig {
   bridge?: string
   /** Space-separated addresses, as xl keeps them. */
   ip?: string
-  type?: 'ioemu' | 'vif'
+  /** ioemu or vif on Xen; udp, the only kind, on the sim. */
+  type?: 'ioemu' | 'vif' | 'udp'
   model?: string
   vifname?: string
   script?: string
@@ -36,7 +37,7 @@ export interface VifConfig {
   udpLocal?: UdpEndpoint
 }
 
-const KEYS = ['mac', 'bridge', 'ip', 'type', 'model', 'vifname', 'script', 'backend', 'rate', 'mtu', 'gatewaydev', 'devid', 'udp', 'localaddr'] as const
+const KEYS = ['mac', 'bridge', 'ip', 'type', 'model', 'vifname', 'script', 'backend', 'rate', 'mtu', 'gatewaydev', 'devid', 'localaddr'] as const
 type Key = (typeof KEYS)[number]
 const MAC_SHAPE = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/i
 const RATE_SHAPE = /^[0-9]+(?:\.[0-9]+)?[GMK]?[bB]\/s(?:@[0-9]+(?:us|ms|s))?$/
@@ -73,18 +74,6 @@ export function parseVifSpec(spec: StringValue, file: string, index: number, dom
   }
   const devid = str('devid')
   if (devid) vif.devid = integer(ctx, 'devid', devid, offset('devid'), 0, 0xffff)
-  const type = str('type')
-  if (type) {
-    if (type !== 'ioemu' && type !== 'vif') throw ctx.error(offset('type'), `type must be 'ioemu' or 'vif', found '${type}'`)
-    vif.type = type
-  }
-  const ip = str('ip')
-  if (ip) {
-    const addresses = ip.trim().split(/\s+/)
-    const bad = addresses.find((a) => !isIPv4(a.replace(/\/[0-9]+$/, '')) && !isIPv6(a.replace(/\/[0-9]+$/, '')))
-    if (bad) throw ctx.error(offset('ip') + ip.indexOf(bad), `bad ip address '${bad}'`)
-    vif.ip = addresses.join(' ')
-  }
   const rate = str('rate')
   if (rate) {
     if (!RATE_SHAPE.test(rate)) throw ctx.error(offset('rate'), `bad rate '${rate}'`, 'expected RATE/s[@INTERVAL] such as 10Mb/s or 1GB/s@20ms')
@@ -97,21 +86,38 @@ export function parseVifSpec(spec: StringValue, file: string, index: number, dom
     if (v) vif[key] = v
   }
 
-  const udp = str('udp')
+  const type = str('type')
+  const ip = str('ip')
   const localaddr = str('localaddr')
   if (backend === 'xen') {
-    const simOnly = udp ? 'udp' : localaddr ? 'localaddr' : undefined
-    if (simOnly) throw ctx.error(given.get(simOnly)!.offset, `${simOnly}= is only for the sim backend`, 'use bridge= to connect a Xen domain')
+    if (type === 'udp' || localaddr) {
+      throw ctx.error(type === 'udp' ? offset('type') : offset('localaddr'), `${type === 'udp' ? 'type=udp' : 'localaddr='} is only for the sim backend`, 'use bridge= to connect a Xen domain')
+    }
+    if (type) {
+      if (type !== 'ioemu' && type !== 'vif') throw ctx.error(offset('type'), `type must be 'ioemu' or 'vif', found '${type}'`)
+      vif.type = type
+    }
+    if (ip) vif.ip = addresses(ctx, ip, offset('ip'))
     return vif
   }
-  if (!udp || !localaddr) {
-    const missing = [udp ? '' : 'udp=HOST:PORT (the peer)', localaddr ? '' : 'localaddr=HOST:PORT (where the domain receives)'].filter(Boolean)
-    throw ctx.error(0, `a sim vif needs ${missing.join(' and ')}`, "e.g. 'udp=127.0.0.1:5555, localaddr=127.0.0.1:5556'")
+  if (type && type !== 'udp') throw ctx.error(offset('type'), `the sim backend has only type=udp vifs, not '${type}'`)
+  if (!ip || !localaddr) {
+    const missing = [ip ? '' : 'ip=HOST:PORT (the peer)', localaddr ? '' : 'localaddr=HOST:PORT (where the domain receives)'].filter(Boolean)
+    throw ctx.error(0, `a sim vif needs ${missing.join(' and ')}`, "e.g. 'type=udp, ip=127.0.0.1:5555, localaddr=127.0.0.1:5556'")
   }
   if (vif.model && vif.model !== SIM_NIC_MODEL) throw ctx.error(offset('model'), `the sim backend has only the ${SIM_NIC_MODEL} model, not '${vif.model}'`)
-  vif.udpPeer = endpoint(ctx, 'udp', udp, offset('udp'))
+  vif.type = 'udp'
+  vif.udpPeer = endpoint(ctx, 'ip', ip, offset('ip'))
   vif.udpLocal = endpoint(ctx, 'localaddr', localaddr, offset('localaddr'))
   return vif
+}
+
+/** xl's ip=: addresses separated by blanks. */
+function addresses(ctx: SpecContext, ip: string, offset: number): string {
+  const list = ip.trim().split(/\s+/)
+  const bad = list.find((a) => !isIPv4(a.replace(/\/[0-9]+$/, '')) && !isIPv6(a.replace(/\/[0-9]+$/, '')))
+  if (bad) throw ctx.error(offset + ip.indexOf(bad), `bad ip address '${bad}'`)
+  return list.join(' ')
 }
 
 function integer(ctx: SpecContext, key: string, text: string, offset: number, min: number, max: number): number {
@@ -148,10 +154,11 @@ function hostPort(e: UdpEndpoint): string {
 /** The spec in named form, as `config check` prints it. */
 export function formatVifSpec(vif: VifConfig): string {
   const parts = [`mac=${vif.mac}`, `devid=${vif.devid}`]
-  for (const key of ['bridge', 'ip', 'type', 'model', 'vifname', 'script', 'backend', 'rate', 'mtu', 'gatewaydev'] as const) {
+  if (vif.type) parts.push(`type=${vif.type}`)
+  if (vif.udpPeer) parts.push(`ip=${hostPort(vif.udpPeer)}`)
+  if (vif.udpLocal) parts.push(`localaddr=${hostPort(vif.udpLocal)}`)
+  for (const key of ['ip', 'bridge', 'model', 'vifname', 'script', 'backend', 'rate', 'mtu', 'gatewaydev'] as const) {
     if (vif[key] !== undefined) parts.push(`${key}=${vif[key]}`)
   }
-  if (vif.udpPeer) parts.push(`udp=${hostPort(vif.udpPeer)}`)
-  if (vif.udpLocal) parts.push(`localaddr=${hostPort(vif.udpLocal)}`)
   return parts.join(', ')
 }
