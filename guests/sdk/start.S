@@ -6,6 +6,9 @@
  */
 #include "machine.h"
 
+  /* Without it the assembler names the symbol table entry after a random temporary file. */
+  .file "start.S"
+
   .section .text.start, "ax"
   .globl _start
 _start:

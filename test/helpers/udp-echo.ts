@@ -1,0 +1,41 @@
+// The network peer for netperf: echoes every datagram (one ethernet frame
+// under QEMU's UDP socket netdev) back to its sender.
+import dgram from 'node:dgram'
+
+export interface UdpEcho {
+  port: number
+  // How many datagrams it has echoed.
+  echoed(): number
+  close(): Promise<void>
+}
+
+export async function startUdpEcho(): Promise<UdpEcho> {
+  const socket = dgram.createSocket('udp4')
+  let count = 0
+  socket.on('message', (msg, rinfo) => {
+    count++
+    socket.send(msg, rinfo.port, rinfo.address)
+  })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject)
+    socket.bind(0, '127.0.0.1', () => {
+      socket.off('error', reject)
+      resolve()
+    })
+  })
+  return {
+    port: socket.address().port,
+    echoed: () => count,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  }
+}
+
+// A loopback UDP port that was free a moment ago, for the guest's end of the
+// link; QEMU binds it itself, so the probe socket must be closed first.
+export async function freeUdpPort(): Promise<number> {
+  const probe = dgram.createSocket('udp4')
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()))
+  const {port} = probe.address()
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  return port
+}
