@@ -10,7 +10,8 @@ import {join} from 'node:path'
 import {XentoollogLogger} from '../../src/lib/backend/xen/toollog.js'
 import {CpuUserRegs, TrapInfo, VcpuGuestContext, XcDomainInfo, XcPhysinfo, XenArchDomainConfig} from '../../src/lib/backend/xen/xenctrl.js'
 import {LibxlDominfo, LibxlPhysinfo, LibxlVersionInfo} from '../../src/lib/backend/xen/xenlight.js'
-import {headersPresent} from './native-tools.js'
+import {LxhFaultTable, LxhWriteFault} from '../../src/lib/backend/xen/hooks.js'
+import {headersPresent, hooksSource} from './native-tools.js'
 
 type KoffiType = ReturnType<typeof koffi.struct>
 
@@ -25,6 +26,8 @@ const structs: Array<[string, KoffiType]> = [
   ['libxl_dominfo', LibxlDominfo],
   ['libxl_version_info', LibxlVersionInfo],
   ['libxl_physinfo', LibxlPhysinfo],
+  ['struct lxh_write_fault', LxhWriteFault],
+  ['struct lxh_fault_table', LxhFaultTable],
 ]
 
 function cProgram(): string {
@@ -35,6 +38,7 @@ function cProgram(): string {
     '#include <xenforeignmemory.h>',
     '#include <xentoollog.h>',
     '#include <libxl.h>',
+    '#include "libxl-hooks.h"',
     'int main(void) {',
     '  printf("vcpu_guest_context_any_t size %zu\\n", sizeof(vcpu_guest_context_any_t));',
   ]
@@ -52,7 +56,7 @@ function compilerLayout(): Map<string, number> {
   const dir = mkdtempSync(join(tmpdir(), 'reseer-layout-'))
   try {
     writeFileSync(join(dir, 'layout.c'), cProgram())
-    execFileSync('cc', ['-o', join(dir, 'layout'), join(dir, 'layout.c')], {stdio: 'pipe'})
+    execFileSync('cc', ['-D__XEN_TOOLS__', '-I', hooksSource, '-o', join(dir, 'layout'), join(dir, 'layout.c')], {stdio: 'pipe'})
     const out = execFileSync(join(dir, 'layout'), {encoding: 'utf8'})
     const layout = new Map<string, number>()
     for (const line of out.trim().split('\n')) {
