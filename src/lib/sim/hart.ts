@@ -9,7 +9,7 @@
 import {ACCESS_READ, ACCESS_WRITE, PAGE_SHIFT, RAM_BASE, type HartEnv, Stop} from './hart-env.js'
 import {
   CAUSE_BREAKPOINT, CAUSE_ECALL_M, CAUSE_ECALL_U, CAUSE_FETCH_ACCESS, CAUSE_FETCH_MISALIGNED, CAUSE_ILLEGAL,
-  CAUSE_LOAD_ACCESS, CAUSE_LOAD_MISALIGNED, CAUSE_STORE_ACCESS, CAUSE_STORE_MISALIGNED, describeTrap,
+  CAUSE_LOAD_ACCESS, CAUSE_LOAD_MISALIGNED, CAUSE_STORE_ACCESS, describeTrap,
   IRQ_MACHINE_EXTERNAL, IRQ_MACHINE_SOFTWARE, IRQ_MACHINE_TIMER, MIE_WRITABLE, MISA, MSTATUS_MIE, MSTATUS_MPIE,
   MSTATUS_MPP, MSTATUS_MPP_SHIFT,
 } from './hart-csr.js'
@@ -759,12 +759,13 @@ export class Hart {
     }
     if ((addr & 3) !== 0) {
       // QEMU 7.2 reports a misaligned AMO as a misaligned load (cause 4), as it does LR.
-      this.trap(isSc ? CAUSE_STORE_MISALIGNED : CAUSE_LOAD_MISALIGNED, addr, this.pcI)
+      this.trap(CAUSE_LOAD_MISALIGNED, addr, this.pcI)
       return
     }
     const off = this.ramOffset(addr, 4)
     if (off < 0) {
-      this.trap(isLr ? CAUSE_LOAD_ACCESS : CAUSE_STORE_ACCESS, addr, this.pcI)
+      // Atomics work on RAM only; QEMU 7.2 reports an AMO outside it, too, as a load access fault.
+      this.trap(CAUSE_LOAD_ACCESS, addr, this.pcI)
       return
     }
     if (this.pageBlocked(off >>> PAGE_SHIFT, !isLr)) return
