@@ -66,8 +66,20 @@ void sdk_fail(unsigned code) {
   for (;;) __asm__ volatile("wfi");
 }
 
+static volatile uint8_t in_trap[MAX_HARTS];
+
+/*
+ * The report bypasses the console lock: the trap may have hit while this hart
+ * held it. A trap while reporting (say, a UART that faults) fails at once
+ * rather than looping through the vector forever.
+ */
 void sdk_trap(uint32_t mcause, uint32_t mepc, uint32_t mtval, unsigned hartid) {
-  sdk_panic("trap: hart %u mcause=%08x mepc=%08x mtval=%08x", hartid, mcause, mepc, mtval);
+  if (in_trap[hartid]) sdk_fail(SDK_EXIT_NESTED_TRAP);
+  in_trap[hartid] = 1;
+  char line[96];
+  snprintf(line, sizeof line, "trap: hart %u mcause=%08x mepc=%08x mtval=%08x\n", hartid, mcause, mepc, mtval);
+  uart_puts(line);
+  sdk_fail(SDK_EXIT_TRAP);
 }
 
 uint64_t sdk_mtime(void) {

@@ -111,5 +111,5 @@ void sdk_panic(const char *fmt, ...) {
   print_locked(fmt, ap);
   va_end(ap);
   uart_puts("\n");
-  sdk_fail(1);
+  sdk_fail(SDK_EXIT_PANIC);
 }

@@ -42,7 +42,13 @@ int snprintf(char *buf, size_t size, const char *fmt, ...);
 /* Writes the whole formatted text under one lock so harts never interleave. */
 void printf(const char *fmt, ...);
 
-/* Leaving the machine through the sifive test device. */
+/*
+ * Leaving the machine through the sifive test device. The exit code tells a
+ * host why: a workload's own check failed (panic), or an unexpected trap.
+ */
+#define SDK_EXIT_PANIC 1
+#define SDK_EXIT_TRAP 2
+#define SDK_EXIT_NESTED_TRAP 3
 __attribute__((noreturn)) void sdk_poweroff(void);
 __attribute__((noreturn)) void sdk_fail(unsigned code);
 __attribute__((noreturn)) void sdk_panic(const char *fmt, ...);
