@@ -1,0 +1,17 @@
+import {Args} from '@oclif/core'
+import {ReseerCommand, dryRunFlag} from '../lib/cli/base-command.js'
+import {changeDomain} from '../lib/domain/control.js'
+
+export default class Unpause extends ReseerCommand<typeof Unpause> {
+  static summary = 'Unpause a domain: its vCPUs run on from where they stopped.'
+  static examples = ['<%= config.bin %> unpause race', '<%= config.bin %> unpause 3']
+  static args = {domain: Args.string({description: 'Domain name or id.', required: true})}
+  static flags = {'dry-run': dryRunFlag}
+
+  async run(): Promise<{domain: string; domid: number; done: boolean}> {
+    const result = await changeDomain(this.args.domain, 'unpause', this.flags['dry-run'])
+    if (!result.done) this.say(result.message)
+    this.detail(1, result.message)
+    return result
+  }
+}
