@@ -75,6 +75,11 @@ export function allocLibxlContext(logger: ToolLogger): Handle {
   return out[0]
 }
 
+/** A failed library call, naming what was being done, the call, errno and, where it matters, the state things are in now. */
+export function callFailed(doing: string, call: string, state?: string, hint?: string): ReseerError {
+  return new ReseerError(`cannot ${doing} (${call}: ${lastErrnoText()})${state ? `; ${state}` : ''}`, {code: 'EXENCALL', hint})
+}
+
 function lastErrnoText(): string {
   const code = koffi.errno()
   const name = Object.entries(koffi.os.errno).find(([, value]) => value === code)?.[0]
