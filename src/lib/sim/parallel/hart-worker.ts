@@ -1,0 +1,198 @@
+// One hart of a parallel machine, in its own worker thread. It runs the same
+// Hart as the deterministic machine over the shared RAM; devices are the same
+// classes over the shared device state, touched only under the device lock.
+// The main thread steers it through the control words (shared.ts).
+
+import {parentPort, workerData} from 'node:worker_threads'
+import {Hart} from '../hart.js'
+import {ACCESS_READ, ACCESS_WRITE, Stop} from '../hart-env.js'
+import {DEVICE_MIP, MachineDevices} from '../machine-devices.js'
+import {InstretClock, type TimeSource} from '../machine-time.js'
+import {Finish} from '../devices/test-device.js'
+import {HostClock} from './host-clock.js'
+import {Command, Control, lockDevices, RING_BYTES, type SharedMachine, unlockDevices, wakeHart} from './shared.js'
+import {Observed, type WorkerMessage} from './worker-messages.js'
+
+export interface HartWorkerData {
+  hart: number
+  harts: number
+  shared: SharedMachine
+  entry: number
+  fdtAddr: number
+  time: {kind: 'host'; epoch: bigint} | {kind: 'instret'}
+  /** Whether to batch observer records for the main thread. */
+  observe: boolean
+}
+
+/** Instructions per run() call; control words are still seen every POLL_INTERVAL. */
+const SLICE = 1 << 22
+/** Observer records kept before a flush, so the main thread sees them while the run goes on. */
+const FLUSH_RECORDS = 4096
+const RECORD_WORDS = 5
+const NO_DEADLINE = 0xffff_ffff_ffff_ffffn
+/** Longest WFI sleep before looking again, in case a wake-up raced with going to sleep. */
+const MAX_SLEEP_MS = 100
+
+const data = workerData as HartWorkerData
+const h = data.hart
+const {shared} = data
+const control = new Int32Array(shared.control)
+const consoleOut = new Uint8Array(shared.consoleOut)
+const consoleIn = new Uint8Array(shared.consoleIn)
+const dirty = new Uint8Array(shared.dirty)
+const access = new Uint8Array(shared.access[h])
+const reads = new Uint8Array(shared.reads[h])
+const writes = new Uint8Array(shared.writes[h])
+const stateSlot = new Uint8Array(shared.states[h])
+const hostClock = data.time.kind === 'host' ? new HostClock(data.time.epoch) : undefined
+const clock: TimeSource = hostClock ?? new InstretClock(data.harts)
+
+let records: number[] = []
+const record = (kind: Observed, instret: number, a = 0, b = 0, c = 0) => {
+  records.push(kind, instret, a, b, c)
+  if (records.length >= FLUSH_RECORDS * RECORD_WORDS) flush()
+}
+const flush = () => {
+  if (records.length === 0) return
+  const batch = Float64Array.from(records)
+  records = []
+  post({type: 'observed', hart: h, records: batch}, [batch.buffer])
+}
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer)
+
+const devices = new MachineDevices(new Int32Array(shared.devices), {
+  harts: data.harts,
+  time: (hart) => readTime(hart),
+  wake: (target) => {
+    if (target === 'all') for (let i = 0; i < data.harts; i++) wakeHart(control, i)
+    else wakeHart(control, target)
+  },
+  // Called under the device lock, so bytes from all harts enter the ring in bus order.
+  console: (byte) => {
+    const head = Atomics.load(control, Control.OutHead)
+    let tail = Atomics.load(control, Control.OutTail)
+    while (((head - tail) | 0) >= RING_BYTES) {
+      Atomics.wait(control, Control.OutTail, tail, 10)
+      tail = Atomics.load(control, Control.OutTail)
+    }
+    consoleOut[(head >>> 0) % RING_BYTES] = byte
+    Atomics.store(control, Control.OutHead, (head + 1) | 0)
+  },
+  externalRead: data.observe ? (hart, offset, value) => record(Observed.DeviceRead, hart_.instret, devices.uart.base + offset, 1, value) : undefined,
+})
+
+let lines = 0
+const hart_ = new Hart(h, shared.ram, {
+  access,
+  pageFault(hart, page, write) {
+    if (write) {
+      dirty[page] = 1
+      writes[page] = 1
+    } else {
+      reads[page] = 1
+    }
+    access[page] |= write ? ACCESS_READ | ACCESS_WRITE : ACCESS_READ
+    if (data.observe) record(Observed.PageAccess, hart_.instret, page, write ? 1 : 0)
+    return true
+  },
+  mmioLoad(hart, addr, size) {
+    lockDevices(control)
+    try {
+      return devices.load(hart, addr, size)
+    } finally {
+      unlockDevices(control)
+    }
+  },
+  mmioStore(hart, addr, size, value) {
+    lockDevices(control)
+    try {
+      return devices.store(hart, addr, size, value)
+    } finally {
+      unlockDevices(control)
+    }
+  },
+  readTime: (hart) => readTime(hart),
+  poll,
+})
+hart_.pc = data.entry
+hart_.setReg(10, h)
+hart_.setReg(11, data.fdtAddr)
+
+function readTime(hart: number): bigint {
+  const value = clock.now(hart, hart_.instret)
+  if (data.observe) record(Observed.TimeRead, hart_.instret, Number(value))
+  return value
+}
+
+function poll(hart: number): boolean {
+  if (Atomics.load(control, Control.Command) !== Command.Run) return true
+  if (devices.test.finish !== Finish.Running) return true
+  if (Atomics.load(control, Control.InHead) !== Atomics.load(control, Control.InTail)) takeInput()
+  const now = devices.interruptLines(hart, clock.now(hart, hart_.instret))
+  if (now !== lines) {
+    lines = now
+    hart_.mip = (hart_.mip & ~DEVICE_MIP) | now
+    if (data.observe) record(Observed.InterruptLines, hart_.instret, now)
+  }
+  return false
+}
+
+/** Move console input into the UART as far as its FIFO has room; whichever hart polls first pins it to its instret. */
+function takeInput(): void {
+  lockDevices(control)
+  try {
+    const head = Atomics.load(control, Control.InHead)
+    let tail = Atomics.load(control, Control.InTail)
+    while (tail !== head && devices.uart.receiveRoom() > 0) {
+      const byte = consoleIn[(tail >>> 0) % RING_BYTES]
+      devices.uart.receive(byte)
+      if (data.observe) record(Observed.ConsoleInput, hart_.instret, byte)
+      tail = (tail + 1) | 0
+    }
+    Atomics.store(control, Control.InTail, tail)
+  } finally {
+    unlockDevices(control)
+  }
+}
+
+function saveToSlot(): void {
+  stateSlot.set(hart_.saveState())
+}
+
+function park(): void {
+  flush()
+  saveToSlot()
+  Atomics.add(control, Control.Paused, 1)
+  Atomics.notify(control, Control.Paused)
+  while (Atomics.load(control, Control.Command) === Command.Pause) Atomics.wait(control, Control.Command, Command.Pause)
+  Atomics.sub(control, Control.Paused, 1)
+}
+
+function sleep(wakeSeen: number): void {
+  const deadline = devices.clint.mtimecmp(h)
+  const now = clock.now(h, hart_.instret)
+  if (deadline !== NO_DEADLINE && now < deadline) {
+    if (clock.sleepUntil(h, hart_.instret, deadline)) return
+    Atomics.wait(control, Control.Wake + h, wakeSeen, Math.min(MAX_SLEEP_MS, hostClock!.millisecondsUntil(deadline)))
+    return
+  }
+  Atomics.wait(control, Control.Wake + h, wakeSeen, MAX_SLEEP_MS)
+}
+
+for (;;) {
+  const wakeSeen = Atomics.load(control, Control.Wake + h)
+  const stop = hart_.run(SLICE)
+  if (stop === Stop.Halt && Atomics.load(control, Control.Command) === Command.Pause) {
+    park()
+    continue
+  }
+  if (stop === Stop.Halt || stop === Stop.Fatal) break
+  if (stop === Stop.Wfi) sleep(wakeSeen)
+}
+flush()
+saveToSlot()
+post({type: 'exit', hart: h, fatal: hart_.fatal})
+Atomics.add(control, Control.Exited, 1)
+Atomics.notify(control, Control.Paused)
+// Harts asleep in WFI must see the machine finish too.
+for (let i = 0; i < data.harts; i++) wakeHart(control, i)

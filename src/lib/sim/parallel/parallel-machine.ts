@@ -1,0 +1,287 @@
+// The parallel machine: every hart in its own worker thread over one
+// SharedArrayBuffer of RAM, truly concurrent, so guests race as on real SMP
+// hardware. This is how a domain runs free and is recorded. The main thread
+// starts, pauses, inspects, resumes and stops the harts; the guest powering
+// off ends the run.
+
+import {existsSync} from 'node:fs'
+import {Worker} from 'node:worker_threads'
+import {ReseerError} from '../../cli/errors.js'
+import {decodeHartState, type HartState} from '../hart-state.js'
+import {checkOptions, loadBootImage, type BootImage, type MachineOptions} from '../machine.js'
+import {DEVICE_STATE_WORDS, MachineDevices} from '../machine-devices.js'
+import type {MachineObserver} from '../machine-observer.js'
+import type {MachineFinish} from '../deterministic.js'
+import {Finish} from '../devices/test-device.js'
+import {HostClock} from './host-clock.js'
+import type {HartWorkerData} from './hart-worker.js'
+import {allocateShared, Command, Control, RING_BYTES, type SharedMachine, wakeHart} from './shared.js'
+import {Observed, type WorkerMessage} from './worker-messages.js'
+
+export interface ParallelOptions {
+  /** 'host' (default): mtime is the host clock at 10 MHz. 'instret': each hart's own retired instructions, as in deterministic mode. */
+  time?: 'host' | 'instret'
+  observer?: MachineObserver
+  /** Receives console output as the guest writes it. */
+  console?: (bytes: Uint8Array) => void
+}
+
+export type ParallelOutcome =
+  | MachineFinish
+  | {kind: 'fatal'; hart: number; message: string}
+  | {kind: 'stopped'}
+
+/** How often the main thread drains console output and looks for parked harts. */
+const MAIN_TICK_MS = 5
+
+export class ParallelMachine {
+  readonly boot: BootImage
+  /** Guest RAM; consistent only while the harts are paused or finished. */
+  readonly ram: Uint8Array
+  private readonly shared: SharedMachine
+  private readonly control: Int32Array
+  private readonly devices: MachineDevices
+  private readonly workers: Worker[] = []
+  private readonly consoleChunks: Buffer[] = []
+  private fatal?: {hart: number; message: string}
+  private failure?: Error
+  private running?: Promise<ParallelOutcome>
+  private paused = false
+  private ended = false
+  private drainTimer?: NodeJS.Timeout
+
+  constructor(readonly options: MachineOptions, private readonly settings: ParallelOptions = {}) {
+    checkOptions(options)
+    this.shared = allocateShared(options.vcpus, options.memoryMiB << 20, DEVICE_STATE_WORDS)
+    this.ram = new Uint8Array(this.shared.ram)
+    this.boot = loadBootImage(options, this.ram)
+    this.control = new Int32Array(this.shared.control)
+    // The main thread touches devices only to reset them and read how the guest finished.
+    this.devices = new MachineDevices(new Int32Array(this.shared.devices), {
+      harts: options.vcpus,
+      time: () => 0n,
+      wake: () => {},
+      console: () => {},
+    })
+    this.devices.reset()
+  }
+
+  get hartCount(): number {
+    return this.options.vcpus
+  }
+
+  /** Start every hart; the promise settles when the run ends. */
+  start(): Promise<ParallelOutcome> {
+    if (this.running) throw new ReseerError('the machine is already running')
+    const epoch = HostClock.epochNow()
+    const workerFile = compiledWorker()
+    const exits: Array<Promise<void>> = []
+    for (let h = 0; h < this.hartCount; h++) {
+      const workerData: HartWorkerData = {
+        hart: h,
+        harts: this.hartCount,
+        shared: this.shared,
+        entry: this.boot.entry,
+        fdtAddr: this.boot.fdtAddr,
+        time: this.settings.time === 'instret' ? {kind: 'instret'} : {kind: 'host', epoch},
+        observe: this.settings.observer !== undefined,
+      }
+      // No inherited loaders or instrumentation: a hart is hot code.
+      const worker = new Worker(workerFile, {workerData, execArgv: []})
+      worker.on('message', (message: WorkerMessage) => this.onMessage(message))
+      exits.push(new Promise((resolve) => {
+        worker.on('error', (error) => {
+          this.failure ??= error
+          this.requestStop()
+        })
+        worker.on('exit', () => resolve())
+      }))
+      this.workers.push(worker)
+    }
+    this.drainTimer = setInterval(() => this.drainConsole(), MAIN_TICK_MS)
+    this.running = Promise.all(exits).then(() => {
+      clearInterval(this.drainTimer)
+      this.ended = true
+      this.drainConsole()
+      if (this.failure) throw new ReseerError(`a hart worker failed: ${this.failure.message}`, {cause: this.failure})
+      return this.outcome()
+    })
+    return this.running
+  }
+
+  /** Park every hart at an instruction boundary; resolves once all are parked (or finished). */
+  async pause(): Promise<void> {
+    this.mustRun()
+    Atomics.store(this.control, Control.Command, Command.Pause)
+    for (let h = 0; h < this.hartCount; h++) wakeHart(this.control, h)
+    while (Atomics.load(this.control, Control.Paused) + Atomics.load(this.control, Control.Exited) < this.hartCount) {
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    this.paused = true
+  }
+
+  resume(): void {
+    this.mustRun()
+    this.paused = false
+    Atomics.store(this.control, Control.Command, Command.Run)
+    Atomics.notify(this.control, Control.Command)
+  }
+
+  /** End the run wherever the harts are. */
+  async stop(): Promise<ParallelOutcome> {
+    this.mustRun()
+    this.requestStop()
+    return this.running!
+  }
+
+  /** Each hart's state as it parked or finished; call while paused or after the run. */
+  hartStates(): HartState[] {
+    this.mustBeStill()
+    return this.shared.states.map((slot) => decodeHartState(new Uint8Array(slot).slice()))
+  }
+
+  dirtyPages(): number[] {
+    this.mustBeStill()
+    return setBits(new Uint8Array(this.shared.dirty))
+  }
+
+  pageAccesses(h: number): {read: number[]; written: number[]} {
+    this.mustBeStill()
+    return {read: setBits(new Uint8Array(this.shared.reads[h])), written: setBits(new Uint8Array(this.shared.writes[h]))}
+  }
+
+  /** Start a new interval of page sets; the harts report each page's first access again. */
+  clearDirty(): void {
+    this.mustBeStill()
+    new Uint8Array(this.shared.dirty).fill(0)
+    for (let h = 0; h < this.hartCount; h++) {
+      new Uint8Array(this.shared.access[h]).fill(0)
+      new Uint8Array(this.shared.reads[h]).fill(0)
+      new Uint8Array(this.shared.writes[h]).fill(0)
+    }
+  }
+
+  /** The device state words, to checkpoint; call while paused or after the run. */
+  deviceState(): Int32Array {
+    this.mustBeStill()
+    return new Int32Array(this.shared.devices).slice()
+  }
+
+  /** Everything the guest wrote to the UART so far. */
+  get console(): Uint8Array {
+    this.drainConsole()
+    return Buffer.concat(this.consoleChunks)
+  }
+
+  /** Queue console input; a hart's poll moves it into the UART as the FIFO has room. */
+  sendConsole(bytes: Uint8Array): void {
+    const input = new Uint8Array(this.shared.consoleIn)
+    let head = Atomics.load(this.control, Control.InHead)
+    for (const byte of bytes) {
+      if (((head - Atomics.load(this.control, Control.InTail)) | 0) >= RING_BYTES) {
+        throw new ReseerError('console input overflows: the guest is not reading its UART')
+      }
+      input[(head >>> 0) % RING_BYTES] = byte
+      head = (head + 1) | 0
+    }
+    Atomics.store(this.control, Control.InHead, head)
+  }
+
+  private requestStop(): void {
+    Atomics.store(this.control, Control.Command, Command.Stop)
+    Atomics.notify(this.control, Control.Command)
+    for (let h = 0; h < this.hartCount; h++) wakeHart(this.control, h)
+  }
+
+  private outcome(): ParallelOutcome {
+    const test = this.devices.test
+    switch (test.finish) {
+      case Finish.Poweroff:
+        return {kind: 'poweroff', code: 0, hart: test.finishingHart}
+      case Finish.Reboot:
+        return {kind: 'reboot', code: 0, hart: test.finishingHart}
+      case Finish.Fail:
+        return {kind: 'fail', code: test.exitCode, hart: test.finishingHart}
+    }
+    if (this.fatal) return {kind: 'fatal', ...this.fatal}
+    return {kind: 'stopped'}
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    if (message.type === 'exit') {
+      if (message.fatal !== undefined && !this.fatal) {
+        this.fatal = {hart: message.hart, message: message.fatal}
+        // One hart cannot go on: stop the others so the machine stays as the fault left it.
+        this.requestStop()
+      }
+      return
+    }
+    const observer = this.settings.observer!
+    const {hart, records} = message
+    for (let i = 0; i < records.length; i += 5) {
+      const instret = records[i + 1]
+      const [a, b, c] = [records[i + 2], records[i + 3], records[i + 4]]
+      switch (records[i] as Observed) {
+        case Observed.TimeRead:
+          observer.timeRead?.(hart, instret, BigInt(a))
+          break
+        case Observed.InterruptLines:
+          observer.interruptLines?.(hart, instret, a)
+          break
+        case Observed.DeviceRead:
+          observer.deviceRead?.(hart, instret, a, b, c)
+          break
+        case Observed.ConsoleInput:
+          observer.input?.(hart, instret, {kind: 'console', at: instret, byte: a})
+          break
+        case Observed.PageAccess:
+          observer.pageAccess?.(hart, instret, a, b !== 0)
+          break
+      }
+    }
+  }
+
+  private drainConsole(): void {
+    const head = Atomics.load(this.control, Control.OutHead)
+    let tail = Atomics.load(this.control, Control.OutTail)
+    if (head === tail) return
+    const ring = new Uint8Array(this.shared.consoleOut)
+    const bytes = Buffer.alloc((head - tail) | 0)
+    for (let i = 0; i < bytes.length; i++, tail = (tail + 1) | 0) bytes[i] = ring[(tail >>> 0) % RING_BYTES]
+    Atomics.store(this.control, Control.OutTail, tail)
+    Atomics.notify(this.control, Control.OutTail)
+    this.consoleChunks.push(bytes)
+    this.settings.console?.(bytes)
+  }
+
+  private mustRun(): void {
+    if (!this.running) throw new ReseerError('the machine has not been started')
+  }
+
+  private mustBeStill(): void {
+    if (this.running && !this.paused && !this.ended) throw new ReseerError('pause the machine first: its harts are running')
+  }
+}
+
+/**
+ * The worker runs as compiled JavaScript even when this file runs from source
+ * under a TypeScript loader: loading the loader into every worker costs
+ * seconds per hart. From src/, that is the build's copy in dist/.
+ */
+function compiledWorker(): URL {
+  const here = new URL(import.meta.url)
+  const fromSource = here.pathname.endsWith('.ts')
+  const worker = fromSource
+    ? new URL(here.href.replace(/\/src\/lib\/sim\/parallel\/[^/]+\.ts$/, '/dist/lib/sim/parallel/hart-worker.js'))
+    : new URL('./hart-worker.js', here)
+  if (!existsSync(worker)) {
+    throw new ReseerError('the parallel machine needs the compiled hart worker', {code: 'ENOBUILD', hint: 'run `npm run build` first'})
+  }
+  return worker
+}
+
+function setBits(bits: Uint8Array): number[] {
+  const out: number[] = []
+  for (let i = 0; i < bits.length; i++) if (bits[i]) out.push(i)
+  return out
+}
