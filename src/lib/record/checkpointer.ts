@@ -1,0 +1,100 @@
+// Turns a paused machine into the log's next checkpoint: every hart's state
+// and retired count, the device state, the RAM pages dirtied since the
+// previous checkpoint (all non-zero pages for the first), the console output
+// since then, and the sharing summary of the interval that just ended.
+import {readdirSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+import {EVENTS_DIR} from '../log/layout.js'
+import {pageSet} from '../log/summary.js'
+import type {LogWriter} from '../log/writer.js'
+import {PAGE_SHIFT, PAGE_SIZE} from '../sim/hart-env.js'
+import {type HartState, encodeHartState} from '../sim/hart-state.js'
+
+/** What the recorder needs of a machine whose harts are parked (ParallelMachine has it). */
+export interface PausedMachine {
+  readonly hartCount: number
+  readonly ram: Uint8Array
+  readonly console: Uint8Array
+  hartStates(): HartState[]
+  deviceState(): Int32Array
+  dirtyPages(): number[]
+  pageAccesses(hart: number): {read: number[]; written: number[]}
+  clearDirty(): void
+}
+
+export type CheckpointReason = 'start' | 'interval' | 'demand' | 'halt' | 'stop'
+
+export class Checkpointer {
+  /** Retired counts of each hart at the last checkpoint, from the recording's start. */
+  instret: number[] = []
+  private consoleStart = 0
+  private consoleTaken = 0
+
+  constructor(private readonly writer: LogWriter) {}
+
+  /**
+   * Write the next checkpoint and start a new interval. The first checkpoint
+   * stores every non-zero page and marks where the console stood, so a
+   * recording attached to a running domain logs only what follows.
+   */
+  take(machine: PausedMachine, reason: CheckpointReason, meta: Record<string, unknown> = {}): number {
+    const first = this.writer.checkpoints === 0
+    const states = machine.hartStates()
+    const console = machine.console
+    if (first) this.consoleStart = this.consoleTaken = console.length
+    const pages = first ? allPages(machine.ram) : dirtyPages(machine.ram, machine.dirtyPages())
+    const index = this.writer.checkpoint({
+      vcpus: states.map((state) => ({state: encodeHartState(state), instret: BigInt(state.instret)})),
+      device: bytesOf(machine.deviceState()),
+      pages,
+      meta: {
+        ...meta,
+        reason,
+        // Console output since the previous checkpoint, and where it starts in the recording's output.
+        consoleOffset: this.consoleTaken - this.consoleStart,
+        console: Buffer.from(console.subarray(this.consoleTaken)).toString('base64'),
+      },
+    })
+    this.consoleTaken = console.length
+    if (!first) {
+      this.writer.writeSummary({
+        interval: index - 1,
+        vcpus: states.map((_, h) => {
+          const {read, written} = machine.pageAccesses(h)
+          return {read: pageSet(read), written: pageSet(written)}
+        }),
+      })
+    }
+    machine.clearDirty()
+    this.instret = states.map((s) => s.instret)
+    return index
+  }
+}
+
+function* allPages(ram: Uint8Array): Generator<[number, Uint8Array]> {
+  for (let page = 0; page < ram.length >>> PAGE_SHIFT; page++) yield [page, ram.subarray(page << PAGE_SHIFT, (page + 1) << PAGE_SHIFT)]
+}
+
+function* dirtyPages(ram: Uint8Array, pages: number[]): Generator<[number, Uint8Array]> {
+  for (const page of pages) yield [page, ram.subarray(page << PAGE_SHIFT, (page << PAGE_SHIFT) + PAGE_SIZE)]
+}
+
+function bytesOf(words: Int32Array): Uint8Array {
+  return new Uint8Array(words.buffer, words.byteOffset, words.byteLength)
+}
+
+/** Bytes of a log directory: its event streams, and everything else. */
+export function logBytes(dir: string): {eventBytes: number; checkpointBytes: number} {
+  let eventBytes = 0
+  let checkpointBytes = 0
+  const walk = (path: string, events: boolean): void => {
+    for (const entry of readdirSync(path, {withFileTypes: true})) {
+      const full = join(path, entry.name)
+      if (entry.isDirectory()) walk(full, events || (path === dir && entry.name === EVENTS_DIR))
+      else if (events) eventBytes += statSync(full).size
+      else checkpointBytes += statSync(full).size
+    }
+  }
+  walk(dir, false)
+  return {eventBytes, checkpointBytes}
+}

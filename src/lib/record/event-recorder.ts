@@ -1,0 +1,66 @@
+// Appends what the harts report to their event streams, each event pinned to
+// the hart's retired-instruction count. Only what no search can recover is
+// logged: time read, interrupt lines, device input, DMA from outside. Page
+// accesses are not events: the sharing summary at each checkpoint covers
+// them, and nothing about their order is kept.
+import {EventKind, encodeDeviceRead, encodeDmaWrite, encodeTimeRead} from '../log/events.js'
+import type {LogWriter} from '../log/writer.js'
+import type {MachineEvent} from '../sim/machine-events.js'
+import type {MachineObserver} from '../sim/machine-observer.js'
+import {SimEventKind, encodeConsoleInput, encodeInterruptLines} from './record-events.js'
+
+export class EventRecorder implements MachineObserver {
+  /** Events appended so far. */
+  events = 0
+  /** The highest retired count each hart has reported. */
+  readonly instret: number[]
+  private failure?: unknown
+
+  /**
+   * `onFailure` is called once, with the first error appending raised (a
+   * full disk, say); the harts' reports arrive on the main thread's event
+   * loop, where nothing else could catch it.
+   */
+  constructor(private readonly writer: LogWriter, harts: number, private readonly onFailure: (error: unknown) => void) {
+    this.instret = new Array<number>(harts).fill(0)
+  }
+
+  timeRead(hart: number, instret: number, value: bigint): void {
+    this.append(hart, EventKind.TimeRead, instret, () => encodeTimeRead(value))
+  }
+
+  interruptLines(hart: number, instret: number, mip: number): void {
+    this.append(hart, SimEventKind.InterruptLines, instret, () => encodeInterruptLines(mip))
+  }
+
+  deviceRead(hart: number, instret: number, addr: number, size: number, value: number): void {
+    this.append(hart, EventKind.DeviceRead, instret, () => encodeDeviceRead(BigInt(addr), size, BigInt(value >>> 0)))
+  }
+
+  input(hart: number, instret: number, event: MachineEvent): void {
+    switch (event.kind) {
+      case 'console':
+        this.append(hart, SimEventKind.ConsoleInput, instret, () => encodeConsoleInput(event.byte))
+        break
+      case 'interrupts':
+        this.interruptLines(hart, instret, event.mip)
+        break
+    }
+  }
+
+  dmaWrite(hart: number, instret: number, addr: number, bytes: Uint8Array): void {
+    this.append(hart, EventKind.DmaWrite, instret, () => encodeDmaWrite(BigInt(addr), bytes))
+  }
+
+  private append(hart: number, kind: number, instret: number, payload: () => Uint8Array): void {
+    if (this.failure !== undefined) return
+    try {
+      this.writer.append(hart, kind, BigInt(instret), payload())
+      this.events++
+      if (instret > this.instret[hart]) this.instret[hart] = instret
+    } catch (error) {
+      this.failure = error
+      this.onFailure(error)
+    }
+  }
+}

@@ -1,0 +1,34 @@
+// Event kinds the sim recorder logs beside the common ones of
+// src/lib/log/events.ts. The sim machine's interrupts are level lines the
+// CLINT and PLIC drive (replay re-injects the lines, not the traps they
+// cause), and console input enters the UART as bytes. Kinds from 0x100 on
+// belong to the sim recorder, so they can never collide with the log
+// library's own numbering; a reader that does not know them gets them raw.
+import {ReseerError} from '../cli/errors.js'
+
+export const enum SimEventKind {
+  /** From this instruction on, the device-driven mip bits (MSIP, MTIP, MEIP) are: payload u32 mip. */
+  InterruptLines = 0x100,
+  /** A byte from outside entered the UART's receive FIFO: payload u8 byte. */
+  ConsoleInput = 0x101,
+}
+
+export function encodeInterruptLines(mip: number): Uint8Array {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, mip >>> 0, true)
+  return out
+}
+
+export function decodeInterruptLines(payload: Uint8Array): number {
+  if (payload.length !== 4) throw new ReseerError(`InterruptLines event payload has ${payload.length} bytes, expected 4`, {code: 'ELOGEVENT'})
+  return new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true)
+}
+
+export function encodeConsoleInput(byte: number): Uint8Array {
+  return Uint8Array.of(byte)
+}
+
+export function decodeConsoleInput(payload: Uint8Array): number {
+  if (payload.length !== 1) throw new ReseerError(`ConsoleInput event payload has ${payload.length} bytes, expected 1`, {code: 'ELOGEVENT'})
+  return payload[0]
+}
