@@ -35,12 +35,11 @@ const paths: Array<[string, string | undefined]> = [
 
 for (const [label, path] of paths) {
   t.test(`an unowned verb gives what ${label} gives`, {skip: path ? false : 'xl is not installed'}, async (t) => {
-    for (const args of [['vcpu-list'], ['migrate', 'dom1', 'host b']]) {
-      const direct = run('xl', args, path!)
-      const through = run(process.execPath, [bin, ...args], path!)
-      t.not(direct.status, 0, `xl ${args[0]} fails on this host`)
-      t.same(through, direct, `reseer-xl ${args.join(' ')}: same status, stdout and stderr as xl`)
-    }
+    const args = ['migrate', 'dom1', 'host b']
+    const direct = run('xl', args, path!)
+    const through = run(process.execPath, [bin, ...args], path!)
+    t.not(direct.status, 0, 'xl fails on this host, with its own message')
+    t.same(through, direct, `reseer-xl ${args.join(' ')}: same status, stdout and stderr as xl`)
   })
 }
 
