@@ -38,7 +38,7 @@ t.test('the ELFs are RV32 executables entered at the start of RAM', async (t) =>
 
 t.test('a rebuild is byte-identical to the committed ELFs', {skip}, async (t) => {
   const out = t.testdir()
-  await execa('make', ['-s', '-C', guests, `OUT=${out}`])
+  await execa('make', ['-s', '-j2', '-C', guests, `OUT=${out}`])
   t.same(readdirSync(out).sort(), workloads.map((w) => `${w}.elf`))
   for (const w of workloads) {
     const same = readFileSync(join(out, `${w}.elf`)).equals(readFileSync(join(build, `${w}.elf`)))
