@@ -7,13 +7,12 @@
 // replay refuse such logs (requireCapability), log info and verify read them.
 import {setTimeout as sleep} from 'node:timers/promises'
 import {ReseerError} from '../../cli/errors.js'
-import type {VcpuCheckpoint} from '../../log/checkpoint.js'
 import {PAGE_SIZE} from '../../log/layout.js'
 import {LogWriter, type PageList} from '../../log/writer.js'
-import type {PageBatch} from '../backend.js'
+import type {DomainSummary, PageBatch, VcpuState} from '../backend.js'
 import {xenCapabilities} from './capabilities.js'
 import type {ToolLogSink} from './toollog.js'
-import {WriteTracker} from './write-tracker.js'
+import {type IntervalWrites, WriteTracker} from './write-tracker.js'
 import {XenBackend, type XenCheckpointSource} from './xen-backend.js'
 
 export interface XenRecordOptions {
@@ -60,15 +59,7 @@ export async function recordXenDomain(options: XenRecordOptions): Promise<XenRec
     let tracker: WriteTracker | undefined
     let writer: LogWriter | undefined
     try {
-      writer = LogWriter.create(options.logDir, {
-        backend: 'xen',
-        domain: domain.name,
-        vcpus: domain.vcpus,
-        memoryBytes: source.pageCount * source.pageSize,
-        config: options.config ?? {},
-        mode: 'reseer',
-        creator: options.creator,
-      })
+      writer = createXenLog(options.logDir, domain, source.pageCount, options)
       if (options.trackWrites) {
         const caps = xenCapabilities(backend.host)
         if (!caps.capabilities.memAccess) {
@@ -116,15 +107,7 @@ export async function checkpointXenDomain(options: {domain: string; logDir: stri
           throw new ReseerError(`log ${options.logDir} was recorded from a ${writer.header.backend} domain with ${writer.header.vcpus} vCPUs, not from Xen domain ${domain.name} with ${domain.vcpus}`, {code: 'ELOGMISMATCH'})
         }
       } else {
-        writer = LogWriter.create(options.logDir, {
-          backend: 'xen',
-          domain: domain.name,
-          vcpus: domain.vcpus,
-          memoryBytes: source.pageCount * source.pageSize,
-          config: options.config ?? {},
-          mode: 'reseer',
-          creator: options.creator,
-        })
+        writer = createXenLog(options.logDir, domain, source.pageCount, options)
       }
       return await fullCheckpoint(backend, source, writer, domain.id)
     } finally {
@@ -136,49 +119,76 @@ export async function checkpointXenDomain(options: {domain: string; logDir: stri
   }
 }
 
+/** A new log for a Xen domain: its memory is every page up to the highest guest frame. */
+export function createXenLog(logDir: string, domain: Pick<DomainSummary, 'name' | 'vcpus'>, pageCount: number, options: {config?: Record<string, unknown>; creator: {tool: string; version: string}}): LogWriter {
+  return LogWriter.create(logDir, {
+    backend: 'xen',
+    domain: domain.name,
+    vcpus: domain.vcpus,
+    memoryBytes: pageCount * PAGE_SIZE,
+    config: options.config ?? {},
+    mode: 'reseer',
+    creator: options.creator,
+  })
+}
+
 /** Pause, copy every page straight into the log, unpause. */
 async function fullCheckpoint(backend: XenBackend, source: XenCheckpointSource, writer: LogWriter, domid: number): Promise<CheckpointTaken> {
   const started = performance.now()
-  let pages = 0
   await backend.pause(domid)
-  let index: number
+  let stored: {index: number; pages: number}
   try {
-    const vcpus = await vcpuCheckpoints(backend, domid)
-    index = writer.checkpoint({vcpus, device: new Uint8Array(0), pages: countPages(pageList(source.fullBatches()), () => pages++), meta: {kind: 'full'}})
+    stored = storeXenCheckpoint(writer, {kind: 'full', vcpus: await backend.vcpuStates(domid), batches: source.fullBatches()})
   } finally {
     await backend.unpause(domid)
   }
-  return {index, pages, pausedMs: performance.now() - started}
+  return {...stored, pausedMs: performance.now() - started}
 }
 
 /** Pause, read and clear the dirty bitmap, copy those pages, unpause; then write. */
 async function dirtyCheckpoint(backend: XenBackend, source: XenCheckpointSource, writer: LogWriter, domid: number, tracker: WriteTracker | undefined): Promise<CheckpointTaken> {
   const started = performance.now()
   await backend.pause(domid)
-  let batches: PageBatch[]
-  let vcpus: VcpuCheckpoint[]
-  let writes
+  let data: XenCheckpointData
   try {
-    batches = [...source.copy(source.readDirtyBitmap())]
-    vcpus = await vcpuCheckpoints(backend, domid)
-    writes = tracker?.collect()
+    const batches = [...source.copy(source.readDirtyBitmap())]
+    data = {kind: 'dirty', vcpus: await backend.vcpuStates(domid), batches, writes: tracker?.collect()}
   } finally {
     await backend.unpause(domid)
   }
   const pausedMs = performance.now() - started
-  const pages = batches.reduce((n, b) => n + b.pfns.length, 0)
-  const meta: Record<string, unknown> = {kind: 'dirty'}
-  if (writes) meta.writeFaults = writes.writeFaults
-  if (writes?.dropped) meta.writeFaultsDropped = writes.dropped
-  const index = writer.checkpoint({vcpus, device: new Uint8Array(0), pages: pageList(batches), meta})
-  // Reads are not visible to mem_access write protection: the summary holds writes only.
-  if (writes && writes.dropped === 0) writer.writeSummary({interval: index - 1, vcpus: writes.written.map((written) => ({read: new Uint32Array(0), written}))})
-  return {index, pages, pausedMs}
+  return {...storeXenCheckpoint(writer, data), pausedMs}
 }
 
-async function vcpuCheckpoints(backend: XenBackend, domid: number): Promise<VcpuCheckpoint[]> {
-  // No retired-instruction counter on stock Xen: 0 says "not counted".
-  return (await backend.vcpuStates(domid)).map((v) => ({state: v.state, instret: v.instructions ?? 0n}))
+/** What one checkpoint of a Xen domain holds, as the backend read it. */
+export interface XenCheckpointData {
+  kind: 'full' | 'dirty'
+  vcpus: VcpuState[]
+  /** For a full checkpoint every page; for a dirty one the pages written since the last. */
+  batches: Iterable<PageBatch>
+  /** Per-vCPU writes of the interval that ends here, where mem_access tracked them. */
+  writes?: IntervalWrites
+}
+
+/** Write one checkpoint (and its interval's sharing summary) into the log; returns its index and page count. */
+export function storeXenCheckpoint(writer: LogWriter, data: XenCheckpointData): {index: number; pages: number} {
+  let pages = 0
+  const meta: Record<string, unknown> = {kind: data.kind}
+  if (data.writes) meta.writeFaults = data.writes.writeFaults
+  if (data.writes?.dropped) meta.writeFaultsDropped = data.writes.dropped
+  const index = writer.checkpoint({
+    // No retired-instruction counter on stock Xen: 0 says "not counted".
+    vcpus: data.vcpus.map((v) => ({state: v.state, instret: v.instructions ?? 0n})),
+    device: new Uint8Array(0),
+    pages: countPages(pageList(data.batches), () => pages++),
+    meta,
+  })
+  // Reads are not visible to write protection: the summary holds writes only,
+  // and none at all when faults were dropped and the sets are incomplete.
+  if (data.writes && data.writes.dropped === 0 && index > 0) {
+    writer.writeSummary({interval: index - 1, vcpus: data.writes.written.map((written) => ({read: new Uint32Array(0), written}))})
+  }
+  return {index, pages}
 }
 
 function* pageList(batches: Iterable<PageBatch>): Generator<readonly [number, Uint8Array]> {
