@@ -1,0 +1,94 @@
+// The search on the real simulator: the race workload's lost-update loop as an
+// interval between two snapshots taken around a known schedule.
+import t from 'tap'
+import {IntervalRunner, type IntervalProblem} from '../../src/lib/search/interval.js'
+import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
+import {SeededRandom} from '../../src/lib/search/prng.js'
+import {searchInterval} from '../../src/lib/search/search.js'
+import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
+import {PAGE_SHIFT, PAGE_SIZE, RAM_BASE} from '../../src/lib/sim/hart-env.js'
+
+const kernel = new URL('../../guests/build/race.elf', import.meta.url).pathname
+const BUDGET = 300
+
+/** Boot race on two harts and run them round robin until both are deep in the counting loop. */
+function raceInLoop(): SimIntervalMachine {
+  const sim = new SimIntervalMachine({vcpus: 2, memoryMiB: 4, kernel, cmdline: 'm=100000', disks: [], vifs: []})
+  const text = () => new TextDecoder().decode(sim.machine.console)
+  for (let round = 0; round < 2000 && !text().includes('race: harts=2'); round++) {
+    for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
+  }
+  for (let round = 0; round < 20; round++) for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
+  sim.beginInterval()
+  return sim
+}
+
+/** Pages both harts touched in a probe run, with at least one writer: the interval's decision points. */
+function sharedPages(sim: SimIntervalMachine): Set<number> {
+  const start = sim.save()
+  for (let round = 0; round < BUDGET / 50; round++) for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 50})
+  const [a, b] = [0, 1].map(hart => sim.machine.pageAccesses(hart))
+  const touched = (x: typeof a) => new Set([...x.read, ...x.written])
+  const shared = new Set<number>()
+  for (const page of touched(a)) {
+    if (touched(b).has(page) && (a.written.includes(page) || b.written.includes(page))) shared.add(page)
+  }
+  sim.restore(start)
+  return shared
+}
+
+function secretPath(seed: number, length: number): Uint8Array {
+  const random = new SeededRandom(seed)
+  return Uint8Array.from({length}, () => (random.chance(0.15) ? 0 : 1))
+}
+
+t.test('the GA finds a path from one race snapshot to the next, and a damaged one is not found', async t => {
+  const sim = raceInLoop()
+  const shared = sharedPages(sim)
+  t.ok(shared.size > 0, 'the counter page is shared')
+  const start = sim.save()
+
+  // The recording: run the secret schedule and keep where it ends as checkpoint k+1.
+  const blank: IntervalProblem = {
+    interval: 0,
+    budgets: [BUDGET, BUDGET],
+    eventCounts: [0, 0],
+    sharedPages: shared,
+    target: {harts: [new Uint8Array(0), new Uint8Array(0)], devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(0)},
+  }
+  const recording = new IntervalRunner(sim, blank, {cacheBytes: 0}).run({path: secretPath(3, 400)})
+  t.equal(recording.end, 'complete')
+  t.ok(recording.taken.length > 20, `${recording.taken.length} decision points`)
+  const endRam = sim.machine.ram.slice()
+  const target = {
+    harts: [0, 1].map(hart => sim.hartState(hart)),
+    devices: sim.devices(),
+    dirtyPages: new Set(sim.dirtyPages()),
+    page: (page: number) => endRam.slice(page << PAGE_SHIFT, (page << PAGE_SHIFT) + PAGE_SIZE),
+  }
+  const problem: IntervalProblem = {...blank, target}
+
+  sim.restore(start)
+  const runner = new IntervalRunner(sim, problem, {cacheBytes: 64 << 20, snapshotSpacing: 400})
+  t.equal(runner.evaluate({path: recording.taken}).fitness, 1, 'the recorded schedule itself reaches checkpoint k+1')
+  const result = await searchInterval(new LocalEvaluator(runner), {seed: 1, maxEvaluations: 4000})
+  t.comment(`found after ${result.evaluations} evaluations, ${result.generations} generations, cache ${JSON.stringify(runner.cacheStats)}`)
+  t.equal(result.found, true, `best ${result.best.fitness}: ${result.best.firstDifference}`)
+  t.equal(runner.evaluate({path: result.path}).fitness, 1, 'the found path replays to checkpoint k+1')
+
+  // One byte of the counter page changed in checkpoint k+1, as a damaged log would have it.
+  const counterPage = [...target.dirtyPages].find(page => shared.has(page))!
+  const damagedPage = target.page(counterPage)
+  const offset = damagedPage.findIndex(byte => byte !== 0)
+  damagedPage[offset] ^= 0x10
+  const damaged: IntervalProblem = {...problem, target: {...target, page: page => (page === counterPage ? damagedPage : target.page(page))}}
+  sim.restore(start)
+  const damagedRunner = new IntervalRunner(sim, damaged, {cacheBytes: 64 << 20, snapshotSpacing: 400})
+  const failed = await searchInterval(new LocalEvaluator(damagedRunner), {seed: 1, maxEvaluations: 100})
+  t.equal(failed.found, false)
+  t.ok(failed.best.fitness < 1)
+  const address = (RAM_BASE + counterPage * PAGE_SIZE + offset) - (RAM_BASE + counterPage * PAGE_SIZE)
+  const exact = damagedRunner.evaluate({path: recording.taken})
+  t.equal(exact.found, false, 'not even the recorded schedule passes a damaged checkpoint')
+  t.match(exact.firstDifference, `page 0x${(RAM_BASE + counterPage * PAGE_SIZE).toString(16)} byte +0x${address.toString(16)}: `)
+})
