@@ -7,8 +7,6 @@
 #define FDT_RESERVE (2u << 20)
 
 #define CLINT_BASE 0x02000000u
-#define CLINT_MSIP(h) (CLINT_BASE + 4u * (h))
-#define CLINT_MTIMECMP(h) (CLINT_BASE + 0x4000u + 8u * (h))
 #define CLINT_MTIME (CLINT_BASE + 0xbff8u)
 #define MTIME_HZ 10000000u
 
