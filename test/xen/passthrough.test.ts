@@ -23,9 +23,13 @@ function run(command: string, args: string[], path: string, input = '') {
   return {status: r.status, stdout: r.stdout, stderr: r.stderr}
 }
 
+const HOOK_ENTRY = './dist/hooks/command-not-found.js'
+const registered = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).oclif?.hooks?.command_not_found === HOOK_ENTRY
+// Without the entry every CLI test below would fail for that one reason; say it once.
+const needsHook = registered ? false : 'the command_not_found hook is not registered'
+
 t.test('the command_not_found hook is registered with oclif', async (t) => {
-  const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-  t.equal(pjson.oclif?.hooks?.command_not_found, './dist/hooks/command-not-found.js')
+  t.ok(registered, `package.json oclif.hooks.command_not_found is ${HOOK_ENTRY}`)
 })
 
 const paths: Array<[string, string | undefined]> = [
@@ -34,7 +38,7 @@ const paths: Array<[string, string | undefined]> = [
 ]
 
 for (const [label, path] of paths) {
-  t.test(`an unowned verb gives what ${label} gives`, {skip: path ? false : 'xl is not installed'}, async (t) => {
+  t.test(`an unowned verb gives what ${label} gives`, {skip: needsHook || (path ? false : 'xl is not installed')}, async (t) => {
     const args = ['migrate', 'dom1', 'host b']
     const direct = run('xl', args, path!)
     const through = run(process.execPath, [bin, ...args], path!)
@@ -43,7 +47,7 @@ for (const [label, path] of paths) {
   })
 }
 
-t.test('without xl: one line naming the package, non-zero status', async (t) => {
+t.test('without xl: one line naming the package, non-zero status', {skip: needsHook}, async (t) => {
   // A PATH holding only node, so that nothing called xl can be found.
   const dir = mkdtempSync(join(tmpdir(), 'reseer-noxl-'))
   try {
@@ -77,7 +81,7 @@ t.test('the typed words survive oclif joining them into an id', async (t) => {
 // On a host without Xen the real xl stops at libxl_ctx_alloc before it reads
 // its arguments or stdin, so it cannot show that they arrive intact; an xl
 // on PATH that echoes what it got and exits with a chosen status can.
-t.test('arguments, stdin, stdout and status reach xl and come back intact', async (t) => {
+t.test('arguments, stdin, stdout and status reach xl and come back intact', {skip: needsHook}, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reseer-xlecho-'))
   try {
     const xl = join(dir, 'xl')

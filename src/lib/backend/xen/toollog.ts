@@ -10,7 +10,7 @@
 // both pass va_list by reference) and hands it straight to libc's vsnprintf,
 // which is exactly what xtl's own stdio logger does with it.
 import koffi from 'koffi'
-import {lazyBindings, xenLibrary} from './libraries.js'
+import {lazyBindings} from './libraries.js'
 
 /** The levels of xentoollog.h, lowest first. */
 export const XTL_LEVELS = ['none', 'debug', 'verbose', 'detail', 'progress', 'info', 'notice', 'warn', 'error', 'critical'] as const
@@ -59,9 +59,9 @@ export class ToolLogger {
   constructor(private readonly sink: ToolLogSink, private readonly minLevel: XtlLevel = 'debug') {
     // The libraries may keep the logger for the life of a handle, so the
     // struct lives in C memory, not in a JavaScript buffer that can move.
-    xenLibrary('libxentoollog.so.1')
     const vmessage = koffi.register(this.onMessage.bind(this), koffi.pointer(VMessage))
     const progress = koffi.register(this.onProgress.bind(this), koffi.pointer(Progress))
+    // The libraries never own this logger; close() frees it.
     const destroy = koffi.register(() => {}, koffi.pointer(Destroy))
     this.callbacks = [vmessage, progress, destroy]
     this.pointer = koffi.alloc(XentoollogLogger, 1) as bigint
