@@ -40,7 +40,7 @@ uintptr_t virtio_find(uint32_t device_id) {
   return 0;
 }
 
-void virtio_begin(uintptr_t mmio, uint32_t features) {
+uint32_t virtio_begin(uintptr_t mmio, uint32_t wanted) {
   if (*reg(mmio, MMIO_VERSION) != 2)
     sdk_panic("virtio: device at %x is legacy; run QEMU with -global virtio-mmio.force-legacy=false",
               (unsigned)mmio);
@@ -50,14 +50,14 @@ void virtio_begin(uintptr_t mmio, uint32_t features) {
   *reg(mmio, MMIO_DEVICE_FEATURES_SEL) = 1;
   if (!(*reg(mmio, MMIO_DEVICE_FEATURES) & F_VERSION_1_HIGH)) sdk_panic("virtio: no VERSION_1 at %x", (unsigned)mmio);
   *reg(mmio, MMIO_DEVICE_FEATURES_SEL) = 0;
-  uint32_t offered = *reg(mmio, MMIO_DEVICE_FEATURES);
-  if ((offered & features) != features) sdk_panic("virtio: features %x not offered at %x", features, (unsigned)mmio);
+  uint32_t features = *reg(mmio, MMIO_DEVICE_FEATURES) & wanted;
   *reg(mmio, MMIO_DRIVER_FEATURES_SEL) = 0;
   *reg(mmio, MMIO_DRIVER_FEATURES) = features;
   *reg(mmio, MMIO_DRIVER_FEATURES_SEL) = 1;
   *reg(mmio, MMIO_DRIVER_FEATURES) = F_VERSION_1_HIGH;
   *reg(mmio, MMIO_STATUS) = STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK;
   if (!(*reg(mmio, MMIO_STATUS) & STATUS_FEATURES_OK)) sdk_panic("virtio: features refused at %x", (unsigned)mmio);
+  return features;
 }
 
 void virtq_init(struct virtq *q, uintptr_t mmio, unsigned index) {
@@ -83,6 +83,8 @@ void virtio_driver_ok(uintptr_t mmio) {
 }
 
 uint32_t virtio_config32(uintptr_t mmio, unsigned offset) { return *reg(mmio, MMIO_CONFIG + offset); }
+
+uint8_t virtio_config8(uintptr_t mmio, unsigned offset) { return *(volatile uint8_t *)(mmio + MMIO_CONFIG + offset); }
 
 void virtq_submit(struct virtq *q, uint16_t head) {
   volatile struct virtq_avail *avail = &q->avail;

@@ -51,11 +51,15 @@ struct virtq {
 
 /* The first slot holding device_id, scanning all slots: QEMU fills them from the top. */
 uintptr_t virtio_find(uint32_t device_id);
-/* Resets the device and negotiates VIRTIO_F_VERSION_1 plus the given low feature bits. */
-void virtio_begin(uintptr_t mmio, uint32_t features);
+/*
+ * Resets the device and negotiates VIRTIO_F_VERSION_1 plus whichever of the
+ * wanted low feature bits it offers; returns those.
+ */
+uint32_t virtio_begin(uintptr_t mmio, uint32_t wanted);
 void virtq_init(struct virtq *q, uintptr_t mmio, unsigned index);
 void virtio_driver_ok(uintptr_t mmio);
 uint32_t virtio_config32(uintptr_t mmio, unsigned offset);
+uint8_t virtio_config8(uintptr_t mmio, unsigned offset);
 
 /* Makes descriptor chain `head` available and tells the device. */
 void virtq_submit(struct virtq *q, uint16_t head);
@@ -71,6 +75,8 @@ void blk_write(uint32_t sector, const void *buf, uint32_t count);
 /* virtio-net: raw ethernet frames without the virtio header. */
 #define NET_MTU_FRAME 1514
 int net_init(void);
+/* The device's MAC address, or a fixed locally administered one if it has none. */
+const uint8_t *net_mac(void);
 void net_send(const void *frame, uint32_t len);
 /* Copies one received frame into buf and returns its length, or 0 if none waits. */
 uint32_t net_recv(void *buf, uint32_t size);

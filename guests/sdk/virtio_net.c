@@ -10,12 +10,15 @@
 /* With VIRTIO_F_VERSION_1 the header always carries num_buffers: 12 bytes. */
 #define NET_HDR 12
 #define BUF_SIZE (NET_HDR + NET_MTU_FRAME)
+#define VIRTIO_NET_F_MAC (1u << 5)
 
 static struct virtq rxq __attribute__((aligned(16)));
 static struct virtq txq __attribute__((aligned(16)));
 static uint8_t rx_buf[VIRTQ_SIZE][BUF_SIZE] __attribute__((aligned(4)));
 static uint8_t tx_buf[BUF_SIZE] __attribute__((aligned(4)));
 static spinlock_t lock;
+/* QEMU's default, used when the device does not say. */
+static uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
 static void post_rx(uint16_t i) {
   rxq.desc[i] = (struct virtq_desc){(uintptr_t)rx_buf[i], BUF_SIZE, VIRTQ_DESC_F_WRITE, 0};
@@ -25,13 +28,16 @@ static void post_rx(uint16_t i) {
 int net_init(void) {
   uintptr_t mmio = virtio_find(VIRTIO_ID_NET);
   if (!mmio) return 0;
-  virtio_begin(mmio, 0);
+  if (virtio_begin(mmio, VIRTIO_NET_F_MAC) & VIRTIO_NET_F_MAC)
+    for (unsigned i = 0; i < sizeof mac; i++) mac[i] = virtio_config8(mmio, i);
   virtq_init(&rxq, mmio, RX_QUEUE);
   virtq_init(&txq, mmio, TX_QUEUE);
   virtio_driver_ok(mmio);
   for (uint16_t i = 0; i < VIRTQ_SIZE; i++) post_rx(i);
   return 1;
 }
+
+const uint8_t *net_mac(void) { return mac; }
 
 void net_send(const void *frame, uint32_t len) {
   if (len > NET_MTU_FRAME) sdk_panic("net: frame of %u bytes is too long", len);

@@ -31,8 +31,8 @@ static uint32_t payload_len(unsigned hart, uint32_t seq) {
 }
 
 static uint32_t build(uint8_t *frame, unsigned hart, uint32_t seq) {
-  static const uint8_t macs[12] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
-  memcpy(frame, macs, sizeof macs);
+  memset(frame, 0xff, 6);
+  memcpy(frame + 6, net_mac(), 6);
   frame[12] = ETHERTYPE >> 8;
   frame[13] = ETHERTYPE & 0xff;
   uint32_t len = payload_len(hart, seq);

@@ -70,7 +70,7 @@ t.test('netperf exchanges frames with an echo peer', {skip}, async (t) => {
   const r = await runQemu({elf: elfOf('netperf'), smp: 2, append: bootargsOf('netperf'), net, timeoutMs: 60_000})
   t.equal(r.exitCode, 0, r.stderr)
   t.equal(r.stdout, expectedOf('netperf'))
-  t.equal(echo.echoed(), 128)
+  t.equal(echo.frames.length, 128)
 })
 
 t.test('netperf on one hart with a wide window', {skip}, async (t) => {
@@ -80,7 +80,21 @@ t.test('netperf on one hart with a wide window', {skip}, async (t) => {
   const r = await runQemu({elf: elfOf('netperf'), smp: 1, append: 'n=300 w=16', net, timeoutMs: 60_000})
   t.equal(r.exitCode, 0, r.stderr)
   t.match(r.stdout, /\nnetperf: sent=300 received=300 bytes=\d+ checksum=[0-9a-f]{8}\nnetperf: ok\n$/)
-  t.equal(echo.echoed(), 300)
+  t.equal(echo.frames.length, 300)
+})
+
+t.test('netperf frames carry the device MAC as their source', {skip}, async (t) => {
+  const echo = await startUdpEcho()
+  t.teardown(() => echo.close())
+  const net = {peerPort: echo.port, localPort: await freeUdpPort(), mac: '02:00:5e:10:20:30'}
+  const r = await runQemu({elf: elfOf('netperf'), smp: 2, append: 'n=2', net, timeoutMs: 60_000})
+  t.equal(r.exitCode, 0, r.stderr)
+  t.equal(echo.frames.length, 4)
+  for (const frame of echo.frames) {
+    t.equal(frame.subarray(0, 6).toString('hex'), 'ffffffffffff', 'broadcast destination')
+    t.equal(frame.subarray(6, 12).toString('hex'), '02005e102030', 'source is the device MAC')
+    t.equal(frame.readUInt16BE(12), 0x88b5, 'local experimental ethertype')
+  }
 })
 
 t.test('netperf fails when no peer answers', {skip}, async (t) => {

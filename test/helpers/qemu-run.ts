@@ -12,7 +12,8 @@ export interface QemuRunOptions {
   // A raw disk image, attached as a virtio-blk device.
   disk?: string
   // QEMU's UDP socket netdev: each datagram to peerPort is one ethernet frame.
-  net?: {peerPort: number; localPort: number}
+  // mac, as aa:bb:cc:dd:ee:ff, replaces QEMU's default 52:54:00:12:34:56.
+  net?: {peerPort: number; localPort: number; mac?: string}
   timeoutMs?: number
 }
 
@@ -39,7 +40,7 @@ export function qemuArgs(opts: QemuRunOptions): string[] {
   if (opts.net) {
     args.push(
       '-netdev', `socket,id=n0,udp=127.0.0.1:${opts.net.peerPort},localaddr=127.0.0.1:${opts.net.localPort}`,
-      '-device', 'virtio-net-device,netdev=n0',
+      '-device', `virtio-net-device,netdev=n0${opts.net.mac ? `,mac=${opts.net.mac}` : ''}`,
     )
   }
   return args

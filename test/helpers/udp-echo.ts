@@ -4,16 +4,16 @@ import dgram from 'node:dgram'
 
 export interface UdpEcho {
   port: number
-  // How many datagrams it has echoed.
-  echoed(): number
+  // Every datagram echoed so far, in arrival order.
+  frames: Buffer[]
   close(): Promise<void>
 }
 
 export async function startUdpEcho(): Promise<UdpEcho> {
   const socket = dgram.createSocket('udp4')
-  let count = 0
+  const frames: Buffer[] = []
   socket.on('message', (msg, rinfo) => {
-    count++
+    frames.push(msg)
     socket.send(msg, rinfo.port, rinfo.address)
   })
   await new Promise<void>((resolve, reject) => {
@@ -25,7 +25,7 @@ export async function startUdpEcho(): Promise<UdpEcho> {
   })
   return {
     port: socket.address().port,
-    echoed: () => count,
+    frames,
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   }
 }
