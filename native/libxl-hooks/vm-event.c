@@ -114,35 +114,26 @@ static void count_write(struct lxh_fault_table *table, uint64_t gfn, uint32_t vc
     table->dropped++;
 }
 
-long lxh_monitor_drain(struct lxh_monitor *mon, struct lxh_fault_table *table)
+/*
+ * Answer every request on the ring and count it into table. Returns the
+ * number handled, or -1 (EPROTO) at a request of another interface version.
+ */
+static long consume_requests(vm_event_back_ring_t *ring, struct lxh_fault_table *table)
 {
     vm_event_request_t req;
     vm_event_response_t rsp;
     RING_IDX cons, prod;
-    long rc = -1, handled = 0;
-    xenevtchn_port_or_error_t pending;
+    long handled = 0;
 
-    if (!mon || !table || !table->entries || !table->capacity ||
-        (table->capacity & (table->capacity - 1))) {
-        errno = EINVAL;
-        return -1;
-    }
-
-    pending = xenevtchn_pending(mon->xce);
-    if (pending < 0 && errno != EAGAIN)
-        goto out;
-    if (pending >= 0 && xenevtchn_unmask(mon->xce, pending) < 0)
-        goto out;
-
-    prod = mon->back_ring.sring->req_prod;
+    prod = ring->sring->req_prod;
     xen_rmb();
-    for (cons = mon->back_ring.req_cons; cons != prod; cons++) {
-        RING_COPY_REQUEST(&mon->back_ring, cons, &req);
-        mon->back_ring.req_cons = cons + 1;
+    for (cons = ring->req_cons; cons != prod; cons++) {
+        RING_COPY_REQUEST(ring, cons, &req);
+        ring->req_cons = cons + 1;
 
         if (req.version != VM_EVENT_INTERFACE_VERSION) {
             errno = EPROTO;
-            goto out;
+            return -1;
         }
 
         memset(&rsp, 0, sizeof(rsp));
@@ -163,16 +154,43 @@ long lxh_monitor_drain(struct lxh_monitor *mon, struct lxh_fault_table *table)
             table->other_events++;
         }
 
-        *RING_GET_RESPONSE(&mon->back_ring, mon->back_ring.rsp_prod_pvt) = rsp;
-        mon->back_ring.rsp_prod_pvt++;
+        *RING_GET_RESPONSE(ring, ring->rsp_prod_pvt) = rsp;
+        ring->rsp_prod_pvt++;
         handled++;
     }
 
-    if (handled) {
-        RING_PUSH_RESPONSES(&mon->back_ring);
-        if (xenevtchn_notify(mon->xce, mon->port) < 0)
-            goto out;
+    if (handled)
+        RING_PUSH_RESPONSES(ring);
+    return handled;
+}
+
+static int valid_table(const struct lxh_fault_table *table)
+{
+    return table && table->entries && table->capacity &&
+           !(table->capacity & (table->capacity - 1));
+}
+
+long lxh_monitor_drain(struct lxh_monitor *mon, struct lxh_fault_table *table)
+{
+    long rc = -1, handled;
+    xenevtchn_port_or_error_t pending;
+
+    if (!mon || !valid_table(table)) {
+        errno = EINVAL;
+        return -1;
     }
+
+    pending = xenevtchn_pending(mon->xce);
+    if (pending < 0 && errno != EAGAIN)
+        goto out;
+    if (pending >= 0 && xenevtchn_unmask(mon->xce, pending) < 0)
+        goto out;
+
+    handled = consume_requests(&mon->back_ring, table);
+    if (handled < 0)
+        goto out;
+    if (handled && xenevtchn_notify(mon->xce, mon->port) < 0)
+        goto out;
     rc = handled;
 
  out:

@@ -32,6 +32,9 @@ interface FaultTable {
 export class WriteTracker {
   private table: FaultTable
   private readonly entrySize = koffi.sizeof(LxhWriteFault)
+  private readonly vcpuAt = koffi.offsetof(LxhWriteFault, 'vcpu')
+  private readonly writesAt = koffi.offsetof(LxhWriteFault, 'writes')
+  private readonly gfnAt = koffi.offsetof(LxhWriteFault, 'gfn')
   private poller: ReturnType<typeof koffi.node.poll> | undefined
   private failure: Error | undefined
 
@@ -65,9 +68,9 @@ export class WriteTracker {
     const view = new DataView(koffi.view(this.table.entries, TABLE_CAPACITY * this.entrySize))
     for (let i = 0; i < TABLE_CAPACITY; i++) {
       const at = i * this.entrySize
-      if (view.getUint32(at + 12, true) === 0) continue
-      const gfn = Number(view.getBigUint64(at, true))
-      sets[view.getUint32(at + 8, true)]?.add(gfn)
+      if (view.getUint32(at + this.writesAt, true) === 0) continue
+      const gfn = Number(view.getBigUint64(at + this.gfnAt, true))
+      sets[view.getUint32(at + this.vcpuAt, true)]?.add(gfn)
     }
     const result = {
       written: sets.map((s) => Uint32Array.from(s).sort()),
