@@ -95,7 +95,7 @@ export interface RunnerOptions {
 }
 
 export const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
-export const DEFAULT_SNAPSHOT_SPACING = 2000
+export const DEFAULT_SNAPSHOT_SPACING = 50_000
 
 /** The runner's own state at a decision point, saved with the machine's. */
 interface DecisionState<Snapshot> {
