@@ -80,6 +80,12 @@ static inline uint32_t atomic_add(volatile uint32_t *p, uint32_t v) {
   return old;
 }
 
+static inline uint32_t atomic_or(volatile uint32_t *p, uint32_t v) {
+  uint32_t old;
+  __asm__ volatile("amoor.w.aqrl %0, %1, (%2)" : "=r"(old) : "r"(v), "r"(p) : "memory");
+  return old;
+}
+
 static inline uint32_t atomic_load(volatile uint32_t *p) {
   uint32_t v = *p;
   __asm__ volatile("fence r, rw" ::: "memory");

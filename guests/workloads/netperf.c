@@ -13,7 +13,7 @@
 #define ETHERTYPE 0x88b5 /* IEEE local experimental */
 #define FRAME_MAGIC 0x4e505246u
 #define HEADER 14
-#define MAX_HARTS_SEQ 4096
+#define MAX_SEQ 4096
 
 struct payload_header {
   uint32_t magic, hart, seq, len;
@@ -23,7 +23,8 @@ static struct barrier start, done;
 static volatile uint32_t received[MAX_HARTS];
 static volatile uint32_t bytes_echoed;
 static volatile uint32_t payload_sum;
-static uint8_t seen[MAX_HARTS][MAX_HARTS_SEQ];
+/* One bit per (hart, seq), so a duplicate echo is caught whichever hart dequeues it. */
+static volatile uint32_t seen[MAX_HARTS][MAX_SEQ / 32];
 static uint32_t n, window, timeout_ticks;
 
 static uint32_t payload_len(unsigned hart, uint32_t seq) {
@@ -57,8 +58,8 @@ static void take(const uint8_t *frame, uint32_t len) {
   uint32_t sum;
   memcpy(&sum, p + h.len - 4, 4);
   if (sum != fnv1a(FNV1A_INIT, p, h.len - 4)) sdk_panic("netperf: bad checksum hart %u seq %u", h.hart, h.seq);
-  /* Only the one hart that dequeued this frame touches its seen slot. */
-  if (seen[h.hart][h.seq]++) sdk_panic("netperf: duplicate hart %u seq %u", h.hart, h.seq);
+  uint32_t bit = 1u << (h.seq % 32);
+  if (atomic_or(&seen[h.hart][h.seq / 32], bit) & bit) sdk_panic("netperf: duplicate hart %u seq %u", h.hart, h.seq);
   atomic_add(&payload_sum, sum);
   atomic_add(&bytes_echoed, len);
   atomic_add(&received[h.hart], 1);
@@ -69,7 +70,7 @@ int main(unsigned hartid) {
     n = arg_uint("n", 64);
     window = arg_uint("w", 4);
     timeout_ticks = arg_uint("timeout", 10) * MTIME_HZ;
-    if (n > MAX_HARTS_SEQ) sdk_panic("netperf: n is at most %u", MAX_HARTS_SEQ);
+    if (n > MAX_SEQ) sdk_panic("netperf: n is at most %u", MAX_SEQ);
     if (window == 0) sdk_panic("netperf: w must be positive");
     if (!net_init()) sdk_panic("netperf: no virtio-net device");
     printf("netperf: harts=%u frames=%u window=%u\n", boot.nharts, n, window);

@@ -97,6 +97,15 @@ t.test('netperf frames carry the device MAC as their source', {skip}, async (t) 
   }
 })
 
+t.test('netperf catches a frame echoed twice', {skip}, async (t) => {
+  const echo = await startUdpEcho({copies: 2})
+  t.teardown(() => echo.close())
+  const net = {peerPort: echo.port, localPort: await freeUdpPort()}
+  const r = await runQemu({elf: elfOf('netperf'), smp: 2, append: 'n=8', net, timeoutMs: 60_000})
+  t.equal(r.exitCode, 1)
+  t.match(r.stdout, /netperf: duplicate hart \d seq \d\n$/)
+})
+
 t.test('netperf fails when no peer answers', {skip}, async (t) => {
   const net = {peerPort: await freeUdpPort(), localPort: await freeUdpPort()}
   const r = await runQemu({elf: elfOf('netperf'), smp: 2, append: 'n=4 timeout=1', net, timeoutMs: 60_000})

@@ -9,12 +9,14 @@ export interface UdpEcho {
   close(): Promise<void>
 }
 
-export async function startUdpEcho(): Promise<UdpEcho> {
+// copies > 1 sends each datagram back that many times, a misbehaving link
+// that the guest must notice.
+export async function startUdpEcho({copies = 1}: {copies?: number} = {}): Promise<UdpEcho> {
   const socket = dgram.createSocket('udp4')
   const frames: Buffer[] = []
   socket.on('message', (msg, rinfo) => {
     frames.push(msg)
-    socket.send(msg, rinfo.port, rinfo.address)
+    for (let i = 0; i < copies; i++) socket.send(msg, rinfo.port, rinfo.address)
   })
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject)
