@@ -4,27 +4,20 @@
 // can tell exactly what a surviving log must hold. Run with the log directory
 // as its argument; it prints "ready" once it holds the log.
 import {existsSync} from 'node:fs'
-import {LogReader} from '../../src/lib/log/reader.js'
 import {LogWriter} from '../../src/lib/log/writer.js'
 import {CRASH_EVENT, CRASH_VCPUS, checkpointPages, crashHeader, eventPayload} from './crash-plan.js'
 
 const dir = process.argv[2]
 const writer = existsSync(dir) ? LogWriter.openForAppend(dir).writer : LogWriter.create(dir, crashHeader())
-// Continue each vCPU's numbering after its last surviving event.
-const next: bigint[] = []
-const reader = LogReader.open(dir)
-for (let v = 0; v < CRASH_VCPUS; v++) {
-  let count = 0n
-  for (const _ of reader.events(v)) count++
-  next.push(count)
-}
-reader.close()
+// Events are numbered from 1 and pinned at instret = their number, so the
+// numbering goes on from the last instret that survived.
+const next = Array.from({length: CRASH_VCPUS}, (_, v) => writer.lastInstret(v))
 process.stdout.write('ready\n')
 for (;;) {
   for (let i = 0; i < 500; i++) {
     const v = i % CRASH_VCPUS
-    writer.append(v, CRASH_EVENT, next[v], eventPayload(v, next[v]))
     next[v]++
+    writer.append(v, CRASH_EVENT, next[v], eventPayload(v, next[v]))
   }
   const k = writer.checkpoints
   writer.checkpoint({

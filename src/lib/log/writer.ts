@@ -133,6 +133,13 @@ export class LogWriter {
     return this.nextCheckpoint
   }
 
+  /** The instret of a vCPU's last event or checkpoint, whichever is later: where a resumed recording goes on from. */
+  lastInstret(vcpu: number): bigint {
+    const stream = this.streams[vcpu]
+    if (stream === undefined) throw new ReseerError(`no vCPU ${vcpu} in this log (it has ${this.streams.length})`, {code: 'ELOGEVENT'})
+    return stream.instret
+  }
+
   /** Append an event to a vCPU's stream (buffered; durable at the next checkpoint or close). */
   append(vcpu: number, kind: number, instret: bigint, payload: Uint8Array): void {
     const stream = this.streams[vcpu]
