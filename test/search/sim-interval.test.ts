@@ -69,7 +69,7 @@ t.test('the GA finds a path from one race snapshot to the next, and a damaged on
   const problem: IntervalProblem = {...blank, target}
 
   sim.restore(start)
-  const runner = new IntervalRunner(sim, problem, {cacheBytes: 64 << 20, snapshotSpacing: 400})
+  const runner = new IntervalRunner(sim, problem)
   t.equal(runner.evaluate({path: recording.taken}).fitness, 1, 'the recorded schedule itself reaches checkpoint k+1')
   const result = await searchInterval(new LocalEvaluator(runner), {seed: 1, maxEvaluations: 4000})
   t.comment(`found after ${result.evaluations} evaluations, ${result.generations} generations, cache ${JSON.stringify(runner.cacheStats)}`)
@@ -83,7 +83,7 @@ t.test('the GA finds a path from one race snapshot to the next, and a damaged on
   damagedPage[offset] ^= 0x10
   const damaged: IntervalProblem = {...problem, target: {...target, page: page => (page === counterPage ? damagedPage : target.page(page))}}
   sim.restore(start)
-  const damagedRunner = new IntervalRunner(sim, damaged, {cacheBytes: 64 << 20, snapshotSpacing: 400})
+  const damagedRunner = new IntervalRunner(sim, damaged)
   const failed = await searchInterval(new LocalEvaluator(damagedRunner), {seed: 1, maxEvaluations: 100})
   t.equal(failed.found, false)
   t.ok(failed.best.fitness < 1)
@@ -91,4 +91,22 @@ t.test('the GA finds a path from one race snapshot to the next, and a damaged on
   const exact = damagedRunner.evaluate({path: recording.taken})
   t.equal(exact.found, false, 'not even the recorded schedule passes a damaged checkpoint')
   t.match(exact.firstDifference, `page 0x${(RAM_BASE + counterPage * PAGE_SIZE).toString(16)} byte +0x${address.toString(16)}: `)
+})
+
+t.test('on the simulator, resuming from cached decision-point snapshots changes no result', async t => {
+  const sim = raceInLoop()
+  const shared = sharedPages(sim)
+  const start = sim.save()
+  const endless = {harts: [sim.hartState(0), sim.hartState(1)], devices: new Map(), dirtyPages: new Set<number>(), page: () => new Uint8Array(PAGE_SIZE)}
+  const problem: IntervalProblem = {interval: 0, budgets: [BUDGET, BUDGET], eventCounts: [0, 0], sharedPages: shared, target: endless}
+  const cached = new IntervalRunner(sim, problem, {cacheBytes: 64 << 20, snapshotSpacing: 100})
+  const paths = [secretPath(1, 300), secretPath(2, 300), secretPath(1, 300).map((bit, i) => (i === 40 ? 1 - bit : bit)), secretPath(1, 60)]
+  const first = paths.map(path => cached.evaluate({path}))
+  const again = paths.map(path => cached.evaluate({path}))
+  t.ok(cached.cacheStats.hits > 0, `cache ${JSON.stringify(cached.cacheStats)}`)
+  sim.restore(start)
+  const plain = new IntervalRunner(sim, problem, {cacheBytes: 0})
+  const fresh = paths.map(path => plain.evaluate({path}))
+  t.same(first, fresh)
+  t.same(again, fresh)
 })
