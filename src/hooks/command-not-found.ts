@@ -5,7 +5,7 @@ import {passthroughToXl, typedWords} from '../lib/xl/passthrough.js'
 
 const hook: Hook<'command_not_found'> = async function (options) {
   const words = typedWords(options.id, options.argv ?? [], process.argv.slice(2))
-  process.exitCode = await passthroughToXl(words, words[0])
+  process.exitCode = await passthroughToXl(words, `'${words[0]}' is not a reseer-xl verb`)
 }
 
 export default hook

@@ -6,7 +6,7 @@ import {chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import {tmpdir} from 'node:os'
 import {delimiter, dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {findXl, typedWords} from '../../src/lib/xl/passthrough.js'
+import {findXl, passthroughToXl, typedWords} from '../../src/lib/xl/passthrough.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const bin = join(root, 'bin', 'run.js')
@@ -94,5 +94,18 @@ t.test('arguments, stdin, stdout and status reach xl and come back intact', {ski
     t.equal(killed.status, 128 + 15, 'a signal shows as 128 + its number, as in a shell')
   } finally {
     rmSync(dir, {recursive: true, force: true})
+  }
+})
+
+t.test('a reseer-xl verb handing a Xen domain to a missing xl says so', async (t) => {
+  const saved = process.env.PATH
+  process.env.PATH = ''
+  try {
+    await t.rejects(passthroughToXl(['create', 'dom1.cfg']), {
+      code: 'ENOXL',
+      message: "'create' on a Xen domain is xl's work and xl is not installed (apt-get install xen-utils-4.17)",
+    })
+  } finally {
+    process.env.PATH = saved
   }
 })

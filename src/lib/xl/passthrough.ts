@@ -29,20 +29,19 @@ export function findXl(path: string = process.env.PATH ?? ''): string | undefine
 /**
  * Run xl with these arguments, stdin, stdout and stderr inherited, and
  * return the status reseer-xl should exit with: xl's own, or 128 + the signal
- * number when a signal ended it, as a shell reports it.
+ * number when a signal ended it, as a shell reports it. `why` says why xl
+ * is needed, for the line that reports it missing.
  */
-export async function passthroughToXl(args: readonly string[], verb = args[0] ?? ''): Promise<number> {
+export async function passthroughToXl(args: readonly string[], why = `'${args[0] ?? ''}' on a Xen domain is xl's work`): Promise<number> {
   const xl = findXl()
-  if (!xl) {
-    throw new ReseerError(`'${verb}' is not a reseer-xl verb and xl is not installed (apt-get install ${XL_PACKAGE})`, {code: 'ENOXL'})
-  }
+  if (!xl) throw new ReseerError(`${why} and xl is not installed (apt-get install ${XL_PACKAGE})`, {code: 'ENOXL'})
   // ^C and ^\ reach xl directly (same process group); reseer-xl, like
   // system(3), waits for xl to act on them rather than dying first.
   const ignore = () => {}
   const forwarded = ['SIGINT', 'SIGQUIT'] as const
   for (const signal of forwarded) process.on(signal, ignore)
   try {
-    const result = await execa(xl, [...args], {stdio: 'inherit', reject: false, stripFinalNewline: false})
+    const result = await execa(xl, [...args], {stdio: 'inherit', reject: false})
     if (result.failed && result.exitCode === undefined && !result.signal) {
       throw new ReseerError(`cannot run ${xl}: ${result.shortMessage}`, {code: 'ENOXL'})
     }
