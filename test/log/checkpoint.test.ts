@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import {readdirSync} from 'node:fs'
+import {appendFileSync, existsSync, readdirSync, statSync, truncateSync} from 'node:fs'
 import {join} from 'node:path'
 import {LogReader} from '../../src/lib/log/reader.js'
 import {LogWriter} from '../../src/lib/log/writer.js'
@@ -115,4 +115,22 @@ t.test('pages written but never checkpointed are dropped when a writer resumes',
   t.ok(r.pageAt(1, 0).equals(page(1)))
   t.same(readdirSync(join(dir, 'pages')), ['pack-0000.dat'])
   r.close()
+})
+
+t.test('a writer refuses to resume a log damaged before its last checkpoint, and cuts nothing', async (t) => {
+  const dir = join(t.testdir(), 'dom1.reseer')
+  const w = LogWriter.create(dir, headerInit(2, 8))
+  w.append(0, 1, 1n, Buffer.alloc(8))
+  w.append(1, 1, 1n, Buffer.alloc(8))
+  w.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 1n}, {state: Buffer.alloc(0), instret: 1n}], device: Buffer.alloc(0), pages: []})
+  w.append(0, 1, 2n, Buffer.alloc(8))
+  w.close()
+  const torn = join(dir, 'events', 'vcpu-0.ev')
+  appendFileSync(torn, Buffer.from([1, 2, 3]))
+  const sizeBefore = statSync(torn).size
+  // vCPU 1's stream loses bytes its checkpoint counts on.
+  truncateSync(join(dir, 'events', 'vcpu-1.ev'), 10)
+  t.throws(() => LogWriter.openForAppend(dir), {message: /events\/vcpu-1\.ev is corrupt at offset 10, not appending to it/})
+  t.equal(statSync(torn).size, sizeBefore, 'the other stream\'s torn tail is left for the report')
+  t.notOk(existsSync(join(dir, 'lock')))
 })

@@ -81,8 +81,12 @@ export function* readStream(file: string, options: {from?: number; to?: number; 
     const size = fstatSync(fd).size
     const end = options.to === undefined ? size : Math.min(options.to, size)
     const strict = options.strictEnd === true || (options.to !== undefined && options.to > size)
+    const start = options.from ?? 0
+    if (start > size) {
+      return {status: 'corrupt', goodBytes: size, records: 0, endBytes: size, damageOffset: size, detail: `stream ends at ${size} bytes, before offset ${start}`}
+    }
     let buf = Buffer.alloc(CHUNK)
-    let bufStart = options.from ?? 0 // file offset of buf[0]
+    let bufStart = start // file offset of buf[0]
     let have = 0
     let offset = bufStart
     let records = 0

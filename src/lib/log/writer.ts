@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {ReseerError} from '../cli/errors.js'
 import {type CheckpointManifest, type VcpuCheckpoint, encodeManifest} from './checkpoint.js'
 import {fsyncDir, writeFileAtomic} from './fsync.js'
-import {type LogHeader, type LogHeaderInit, encodeHeader} from './header.js'
+import {type LogHeader, type LogHeaderInit, decodeHeader, encodeHeader} from './header.js'
 import {CHECKPOINTS_DIR, EVENTS_DIR, HEADER_FILE, PAGES_DIR, PAGE_SIZE, PATHS_DIR, SUMMARIES_DIR, checkpointFile, packFile, streamFile} from './layout.js'
 import {type WriterLock, acquireWriterLock} from './lock.js'
 import {PackWriter} from './pack.js'
@@ -76,8 +76,7 @@ export class LogWriter {
       // The header goes last: a directory with a header is a complete, empty log.
       writeFileAtomic(join(dir, HEADER_FILE), headerBytes)
       fsyncDir(dir)
-      const header = LogReader.open(dir).header
-      return new LogWriter(dir, header, lock, streams, packs, 0)
+      return new LogWriter(dir, decodeHeader(headerBytes), lock, streams, packs, 0)
     } catch (error) {
       lock.release()
       throw error
@@ -100,19 +99,23 @@ export class LogWriter {
         }
         const header = reader.header
         const last = reader.checkpointCount > 0 ? reader.manifest(reader.checkpointCount - 1) : undefined
-        const cutEventBytes: number[] = []
-        const streams = Array.from({length: header.vcpus}, (_, v) => {
+        // Scan every stream before cutting any, so that a refusal changes nothing.
+        const ends = Array.from({length: header.vcpus}, (_, v) => {
           const file = join(dir, streamFile(v))
           const from = last?.streamBytes[v] ?? 0
           // Events after the last checkpoint are held to its count, as when the log was first written.
           let instret = last?.vcpus[v].instret ?? 0n
-          const end = existsSync(file) ? scanStream(file, {from, onRecord: (r) => (instret = r.instret)}) : {status: 'ok' as const, goodBytes: 0, endBytes: 0}
+          if (!existsSync(file) && from > 0) throw new ReseerError(`${streamFile(v)} is missing, not appending to ${dir}`, {code: 'ELOGCORRUPT'})
+          const end = existsSync(file)
+            ? scanStream(file, {from, onRecord: (r) => (instret = r.instret)})
+            : {status: 'ok' as const, goodBytes: 0, endBytes: 0}
           if (end.status === 'corrupt') {
             throw new ReseerError(`${streamFile(v)} is corrupt at offset ${end.goodBytes}, not appending to it`, {code: 'ELOGCORRUPT', hint: 'run reseer-xl log verify for a full report'})
           }
-          cutEventBytes.push(end.endBytes - end.goodBytes)
-          return new EventStreamWriter(file, v, end.goodBytes, instret)
+          return {file, goodBytes: end.goodBytes, cut: end.endBytes - end.goodBytes, instret}
         })
+        const streams = ends.map((e, v) => new EventStreamWriter(e.file, v, e.goodBytes, e.instret))
+        const cutEventBytes = ends.map((e) => e.cut)
         const pack = last?.pack ?? 0
         const packBytes = last?.packBytes ?? 0
         const droppedPackBytes = dropUnfinishedPacks(dir, pack, packBytes)
