@@ -1,8 +1,10 @@
 import t from 'tap'
 import fc from 'fast-check'
-import {appendFileSync, existsSync, readdirSync, statSync, truncateSync} from 'node:fs'
+import {appendFileSync, existsSync, readdirSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {encodePackFrame, pageHash} from '../../src/lib/log/pack.js'
 import {LogReader} from '../../src/lib/log/reader.js'
+import {verifyLog} from '../../src/lib/log/verify.js'
 import {LogWriter} from '../../src/lib/log/writer.js'
 import {headerInit, page} from './fixture.js'
 
@@ -100,13 +102,17 @@ t.test('pages written but never checkpointed are dropped when a writer resumes',
   const dir = join(t.testdir(), 'dom1.reseer')
   const w = LogWriter.create(dir, headerInit(1, 8))
   w.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 0n}], device: Buffer.alloc(0), pages: [[0, page(1)]]})
-  // As if the recorder died after writing pack data and before the manifest's rename.
-  ;(w as unknown as {packs: {store(d: Buffer): number; commit(): unknown}}).packs.store(page(2))
-  ;(w as unknown as {packs: {commit(): unknown}}).packs.commit()
-  const {lock} = w as unknown as {lock: {release(): void}}
-  lock.release()
+  w.close()
+  // As a recorder leaves it when it dies after writing page data and before the manifest's rename.
+  const pack = join(dir, 'pages', 'pack-0000.dat')
+  const committed = statSync(pack).size
+  const orphan = encodePackFrame(page(2), pageHash(page(2)))
+  appendFileSync(pack, orphan)
+  writeFileSync(join(dir, 'pages', 'pack-0001.dat'), Buffer.alloc(100, 1))
+  t.match(verifyLog(dir).files.find((f) => f.file === 'pages/pack-0000.dat'), {status: 'torn', offset: committed})
   const {writer, resumed} = LogWriter.openForAppend(dir)
-  t.ok(resumed.droppedPackBytes > 0)
+  t.equal(resumed.droppedPackBytes, orphan.length + 100)
+  t.equal(statSync(pack).size, committed)
   t.equal(resumed.checkpoints, 1)
   writer.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 1n}], device: Buffer.alloc(0), pages: [[1, page(2)]]})
   writer.close()
@@ -115,6 +121,7 @@ t.test('pages written but never checkpointed are dropped when a writer resumes',
   t.ok(r.pageAt(1, 0).equals(page(1)))
   t.same(readdirSync(join(dir, 'pages')), ['pack-0000.dat'])
   r.close()
+  t.ok(verifyLog(dir).intact)
 })
 
 t.test('a writer refuses to resume a log damaged before its last checkpoint, and cuts nothing', async (t) => {
