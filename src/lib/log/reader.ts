@@ -115,8 +115,13 @@ export class LogReader {
     return this.locations
   }
 
-  /** The 4096 bytes of a content id (0 is the zero page). */
+  /** The 4096 bytes of a content id (0 is the zero page), as a fresh copy the caller may change. */
   content(id: number): Buffer {
+    return Buffer.from(this.sharedContent(id))
+  }
+
+  /** A content from the cache, which callers must not change: it is handed out again. */
+  private sharedContent(id: number): Buffer {
     if (id === ZERO_CONTENT) return ZERO_PAGE
     const cached = this.pages.get(id)
     if (cached) return cached
@@ -136,16 +141,21 @@ export class LogReader {
 
   /** Guest page `page` as it was at checkpoint k. */
   pageAt(k: number, page: number): Buffer {
-    return this.content(this.pageMap(k).get(page) ?? ZERO_CONTENT)
+    return this.content(this.pageIdAt(k, page))
   }
 
   /** The whole of guest memory at checkpoint k, header.memoryBytes long. */
   memoryAt(k: number): Buffer {
     const memory = Buffer.alloc(this.header.memoryBytes)
     for (const [page, id] of this.pageMap(k)) {
-      if (id !== ZERO_CONTENT) this.content(id).copy(memory, page * PAGE_SIZE)
+      if (id !== ZERO_CONTENT) this.sharedContent(id).copy(memory, page * PAGE_SIZE)
     }
     return memory
+  }
+
+  /** Guest page `page` at checkpoint k as a content id (0: all zero); equal ids mean equal pages. */
+  pageIdAt(k: number, page: number): number {
+    return this.pageMap(k).get(page) ?? ZERO_CONTENT
   }
 
   /** Pages written between checkpoint k-1 and k (for k = 0, every page not all zero), ascending. */
