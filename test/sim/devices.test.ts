@@ -6,6 +6,7 @@ import {Finish, TestDevice} from '../../src/lib/sim/devices/test-device.js'
 import {DEVICE_STATE_WORDS, MachineDevices} from '../../src/lib/sim/machine-devices.js'
 import {MIP_MEIP, MIP_MSIP, MIP_MTIP, UART_IRQ} from '../../src/lib/sim/board.js'
 
+const noMemory = {read: () => undefined, write: () => false}
 const CLAIM = (context: number) => 0x20_0004 + 0x1000 * context
 const ENABLE = (context: number) => 0x2000 + 0x80 * context
 const THRESHOLD = (context: number) => 0x20_0000 + 0x1000 * context
@@ -28,7 +29,7 @@ t.test('CLINT: msip and mtimecmp per hart, mtime from the time source', async (t
   t.same(woken, [1, 1, 1])
   t.equal(clint.load(0, 0x4000 + 8 * 2, 4), 0, 'no third hart')
   t.equal(clint.load(0, 0, 1), undefined, 'byte access faults')
-  const devices = new MachineDevices(new Int32Array(DEVICE_STATE_WORDS), {harts: 2, time: () => now, wake: () => {}, console: () => {}})
+  const devices = new MachineDevices(new Int32Array(DEVICE_STATE_WORDS), {harts: 2, time: () => now, wake: () => {}, console: () => {}, memory: noMemory, virtio: []})
   devices.reset()
   devices.store(0, 0x200_4000, 4, 10)
   devices.store(0, 0x200_4004, 4, 0)
@@ -130,7 +131,7 @@ t.test('test device: poweroff, reboot and failure codes; the first one wins', as
 })
 
 t.test('the bus routes by address and faults on holes', async (t) => {
-  const devices = new MachineDevices(new Int32Array(DEVICE_STATE_WORDS), {harts: 1, time: () => 0n, wake: () => {}, console: () => {}})
+  const devices = new MachineDevices(new Int32Array(DEVICE_STATE_WORDS), {harts: 1, time: () => 0n, wake: () => {}, console: () => {}, memory: noMemory, virtio: []})
   devices.reset()
   t.equal(devices.load(0, 0x1000_0005, 1)! & 0x60, 0x60, 'UART LSR')
   t.equal(devices.load(0, 0x0300_0000, 4), undefined)

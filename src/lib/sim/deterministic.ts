@@ -9,12 +9,16 @@ import {ReseerError} from '../cli/errors.js'
 import {PAGE_SHIFT} from './board.js'
 import {Hart} from './hart.js'
 import {ACCESS_READ, ACCESS_WRITE, type HartEnv, RAM_BASE, Stop} from './hart-env.js'
-import {type BootImage, checkOptions, loadBootImage, type MachineOptions} from './machine.js'
+import {type BootImage, checkOptions, loadBootImage, type MachineOptions, virtioSlots} from './machine.js'
 import {DEVICE_MIP, DEVICE_STATE_WORDS, MachineDevices} from './machine-devices.js'
 import type {MachineEvent} from './machine-events.js'
 import type {MachineObserver} from './machine-observer.js'
 import {InstretClock, type TimeSource} from './machine-time.js'
 import {Finish} from './devices/test-device.js'
+import type {GuestMemory} from './devices/device.js'
+import {DiskImage} from './devices/disk-image.js'
+import {VirtioBlk} from './devices/virtio-blk.js'
+import type {VirtioBackend} from './devices/virtio-mmio.js'
 
 export type StopReason = 'budget' | 'instret' | 'page' | 'wfi' | 'halt' | 'fatal'
 
@@ -60,6 +64,8 @@ export interface DeterministicState {
   readonly events: MachineEvent[][]
   readonly pending: Array<{page: number; write: boolean} | undefined>
   readonly consoleLength: number
+  /** Per disk: the blocks written since boot and their contents. */
+  readonly disks: ReadonlyArray<ReadonlyMap<number, Uint8Array>>
 }
 
 export class DeterministicMachine {
@@ -68,6 +74,8 @@ export class DeterministicMachine {
   readonly ram: Uint8Array
   readonly pages: number
   readonly devices: MachineDevices
+  /** The contents of each configured disk, in config order. */
+  readonly disks: DiskImage[]
   private readonly time: TimeSource
   private readonly interruptsFromEvents: boolean
   private readonly observer?: MachineObserver
@@ -85,6 +93,8 @@ export class DeterministicMachine {
   // Pages written since the last saveState/restoreState, and the state that was, so restoring it copies only those.
   private readonly touched: Uint8Array
   private base?: DeterministicState
+  /** The hart whose MMIO access is being served, to whom device DMA is attributed. */
+  private mmioHart = 0
 
   constructor(readonly options: MachineOptions, settings: DeterministicOptions = {}) {
     checkOptions(options)
@@ -97,6 +107,9 @@ export class DeterministicMachine {
     this.boot = loadBootImage(options, this.ram)
     this.dirty = new Uint8Array(this.pages)
     this.touched = new Uint8Array(this.pages)
+    this.disks = options.disks.map((disk) => new DiskImage(disk.path, disk.readonly, DiskImage.load(disk.path, false)))
+    const virtio: Array<VirtioBackend | undefined> = []
+    virtioSlots(options).disks.forEach((slot, i) => (virtio[slot] = new VirtioBlk(this.disks[i])))
     this.devices = new MachineDevices(new Int32Array(DEVICE_STATE_WORDS), {
       harts,
       time: (hart) => this.readTime(hart),
@@ -105,6 +118,8 @@ export class DeterministicMachine {
       console: (byte) => this.consoleBytes.push(byte),
       externalRead: (hart, offset, value) =>
         this.observer?.deviceRead?.(hart, this.harts[hart].instret, this.devices.uart.base + offset, 1, value),
+      memory: this.guestMemory(),
+      virtio,
     })
     this.devices.reset()
     for (let h = 0; h < harts; h++) {
@@ -261,6 +276,7 @@ export class DeterministicMachine {
       events: this.events.map((queue) => queue.slice()),
       pending: this.pending.slice(),
       consoleLength: this.consoleBytes.length,
+      disks: this.disks.map((disk) => disk.saveOverlay()),
     }
     this.startTouchedSet(state)
     return state
@@ -284,6 +300,7 @@ export class DeterministicMachine {
     state.events.forEach((queue, h) => this.events[h].splice(0, this.events[h].length, ...queue))
     state.pending.forEach((p, h) => (this.pending[h] = p))
     this.consoleBytes.length = Math.min(this.consoleBytes.length, state.consoleLength)
+    state.disks.forEach((overlay, i) => this.disks[i].restoreOverlay(overlay))
     for (let h = 0; h < this.harts.length; h++) this.lines[h] = this.harts[h].mip & DEVICE_MIP
     this.startTouchedSet(state)
   }
@@ -318,9 +335,32 @@ export class DeterministicMachine {
       access: this.access[h],
       pageFault: (hart, page, write) => this.pageFault(hart, page, write),
       mmioLoad: (hart, addr, size) => this.devices.load(hart, addr, size),
-      mmioStore: (hart, addr, size, value) => this.devices.store(hart, addr, size, value),
+      mmioStore: (hart, addr, size, value) => {
+        this.mmioHart = hart
+        return this.devices.store(hart, addr, size, value)
+      },
       readTime: (hart) => this.readTime(hart),
       poll: (hart) => this.poll(hart),
+    }
+  }
+
+  private guestMemory(): GuestMemory {
+    return {
+      read: (addr, length) => {
+        const at = addr - RAM_BASE
+        return at >= 0 && at + length <= this.ram.length ? this.ram.subarray(at, at + length) : undefined
+      },
+      write: (addr, bytes, external) => {
+        const at = addr - RAM_BASE
+        if (at < 0 || at + bytes.length > this.ram.length) return false
+        this.ram.set(bytes, at)
+        for (let page = at >>> PAGE_SHIFT; page <= (at + bytes.length - 1) >>> PAGE_SHIFT; page++) {
+          this.dirty[page] = 1
+          this.touched[page] = 1
+        }
+        if (external) this.observer?.dmaWrite?.(this.mmioHart, this.harts[this.mmioHart].instret, addr, bytes.slice())
+        return true
+      },
     }
   }
 

@@ -13,6 +13,8 @@ import {
   IRQ_MACHINE_EXTERNAL, IRQ_MACHINE_SOFTWARE, IRQ_MACHINE_TIMER, MIE_WRITABLE, MISA, MSTATUS_MIE, MSTATUS_MPIE,
   MSTATUS_MPP, MSTATUS_MPP_SHIFT,
 } from './hart-csr.js'
+import {compileBlock, type Block} from './hart-compile.js'
+import {decodeInto, NEXT_PC, Op, SINK} from './hart-decode.js'
 import {decodeHartState, encodeHartState, PRIV_MACHINE, PRIV_USER, type HartState} from './hart-state.js'
 
 export {decodeHartState, diffHartState, type HartState} from './hart-state.js'
@@ -28,20 +30,8 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
 /** RAM_BASE as an int32: XOR with it turns a guest address into a RAM offset (negative = below RAM). */
 const RAM_BASE_I32 = RAM_BASE | 0
 
-/**
- * Decoded operations. Kept in this file so that the TypeScript compiler
- * inlines them as literals: V8 builds a jump table only for a switch over
- * literal cases.
- */
-const enum Op {
-  Illegal = 0, Lui, Auipc, Jal, Jalr,
-  Beq, Bne, Blt, Bge, Bltu, Bgeu, BranchOdd,
-  Lb, Lh, Lw, Lbu, Lhu, Sb, Sh, Sw,
-  Addi, Slti, Sltiu, Xori, Ori, Andi, Slli, Srli, Srai,
-  Add, Sub, Sll, Slt, Sltu, Xor, Srl, Sra, Or, And,
-  Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu,
-  Fence, Ecall, Ebreak, Mret, Wfi, Csr, Atomic,
-}
+/** slice() returns this when it ran to its limit or wants a poll (Hart.why) rather than stopping. */
+const NO_STOP = -1
 
 /** Why the inner loop handed control back to the outer one. */
 const enum Why { Nothing = 0, Poll, InterruptCheck }
@@ -56,97 +46,10 @@ const enum Status { Ok = 0, Trapped, Stopped, MmioStored }
 const CACHE_BITS = 15
 const CACHE_MASK = (1 << CACHE_BITS) - 1
 
-/** Register index that writes to x0 are decoded to, so no instruction has to test rd !== 0. */
-const SINK = 32
+/** Times the interpreter runs an instruction before compiling the block that starts there. */
+const COMPILE_AFTER = 16
 
 const TWO_32 = 4294967296
-
-function pack(op: Op, rd: number, rs1: number, rs2: number): number {
-  return op | (rd === 0 ? SINK : rd) << 8 | rs1 << 16 | rs2 << 24
-}
-
-const ALU_REG: Record<number, Op> = {
-  0x000: Op.Add, 0x100: Op.Sub, 0x001: Op.Sll, 0x002: Op.Slt, 0x003: Op.Sltu, 0x004: Op.Xor,
-  0x005: Op.Srl, 0x105: Op.Sra, 0x006: Op.Or, 0x007: Op.And,
-  0x008: Op.Mul, 0x009: Op.Mulh, 0x00a: Op.Mulhsu, 0x00b: Op.Mulhu,
-  0x00c: Op.Div, 0x00d: Op.Divu, 0x00e: Op.Rem, 0x00f: Op.Remu,
-}
-
-/** Decodes one instruction word into cache slot k. */
-function decodeInto(raw: number, k: number, ops: Int32Array, imms: Int32Array): void {
-  const opcode = raw & 0x7f
-  const rd = (raw >>> 7) & 31
-  const f3 = (raw >>> 12) & 7
-  const rs1 = (raw >>> 15) & 31
-  const rs2 = (raw >>> 20) & 31
-  const f7 = raw >>> 25
-  const immI = raw >> 20
-  let op = Op.Illegal
-  let imm = 0
-  let packed = -1
-  switch (opcode) {
-    case 0x37: op = Op.Lui; imm = raw & 0xfffff000; break
-    case 0x17: op = Op.Auipc; imm = raw & 0xfffff000; break
-    case 0x6f:
-      op = Op.Jal
-      imm = ((raw >> 31) << 20) | (((raw >>> 12) & 0xff) << 12) | (((raw >>> 20) & 1) << 11) | (((raw >>> 21) & 0x3ff) << 1)
-      break
-    case 0x67: if (f3 === 0) { op = Op.Jalr; imm = immI } break
-    case 0x63:
-      if (f3 !== 2 && f3 !== 3) {
-        imm = ((raw >> 31) << 12) | (((raw >>> 7) & 1) << 11) | (((raw >>> 25) & 0x3f) << 5) | (((raw >>> 8) & 0xf) << 1)
-        // A target off the 4-byte grid traps when taken; keep that test out of the common branches.
-        if ((imm & 2) !== 0) packed = Op.BranchOdd | f3 << 8 | rs1 << 16 | rs2 << 24
-        else op = [Op.Beq, Op.Bne, 0, 0, Op.Blt, Op.Bge, Op.Bltu, Op.Bgeu][f3]
-      }
-      break
-    case 0x03: op = [Op.Lb, Op.Lh, Op.Lw, 0, Op.Lbu, Op.Lhu, 0, 0][f3]; imm = immI; break
-    case 0x23: op = [Op.Sb, Op.Sh, Op.Sw, 0, 0, 0, 0, 0][f3]; imm = (immI & ~31) | rd; packed = op === Op.Illegal ? -1 : op | rs1 << 16 | rs2 << 24; break
-    case 0x13:
-      imm = immI
-      switch (f3) {
-        case 0: op = Op.Addi; break
-        case 2: op = Op.Slti; break
-        case 3: op = Op.Sltiu; break
-        case 4: op = Op.Xori; break
-        case 6: op = Op.Ori; break
-        case 7: op = Op.Andi; break
-        case 1: if (f7 === 0) { op = Op.Slli; imm = rs2 } break
-        case 5: if (f7 === 0) op = Op.Srli; else if (f7 === 0x20) op = Op.Srai; imm = rs2; break
-      }
-      break
-    case 0x33:
-      if (f7 === 0 || f7 === 0x20 || f7 === 1) op = ALU_REG[(f7 === 0x20 ? 0x100 : f7 === 1 ? 8 : 0) + f3] ?? Op.Illegal
-      break
-    case 0x0f: if (f3 === 0 || f3 === 1) op = Op.Fence; break
-    case 0x73:
-      if (f3 === 0) {
-        if (raw === 0x00000073) op = Op.Ecall
-        else if (raw === 0x00100073) op = Op.Ebreak
-        else if (raw === 0x30200073) op = Op.Mret
-        else if (raw === 0x10500073) op = Op.Wfi
-      } else if (f3 !== 4) {
-        op = Op.Csr
-        imm = raw >>> 20
-        packed = Op.Csr | f3 << 8 | rs1 << 16 | rd << 24
-      }
-      break
-    case 0x2f:
-      if (f3 === 2) {
-        const f5 = raw >>> 27
-        const known = f5 === 0 || f5 === 1 || f5 === 2 || f5 === 3 || f5 === 4 || f5 === 8 || f5 === 12 ||
-          f5 === 16 || f5 === 20 || f5 === 24 || f5 === 28
-        if (known && !(f5 === 2 && rs2 !== 0)) {
-          op = Op.Atomic
-          imm = f5
-          packed = Op.Atomic | rd << 8 | rs1 << 16 | rs2 << 24
-        }
-      }
-      break
-  }
-  ops[k] = op === Op.Illegal && packed === -1 ? Op.Illegal : packed !== -1 ? packed : pack(op, rd, rs1, rs2)
-  imms[k] = imm
-}
 
 function mulhs(a: number, b: number): number {
   // The double product is within 2^12 of the exact one; the exact low word
@@ -168,8 +71,11 @@ export class Hart {
   mip = 0
   /** Why the hart stopped for good (Stop.Fatal), in one line. */
   fatal: string | undefined
+  /** Blocks of guest code translated to JavaScript so far: a figure for benchmarks and diagnostics. */
+  compiledBlocks = 0
 
-  private readonly x = new Int32Array(33)
+  /** x0..x31, then the sink for writes to x0, then the pc a compiled block continues at. */
+  private readonly x = new Int32Array(34)
   private pcI = RAM_BASE_I32
   private priv = PRIV_MACHINE
   private mstatus = 0
@@ -206,8 +112,13 @@ export class Hart {
   private readonly cacheRaw = new Int32Array(CACHE_MASK + 1)
   private readonly cacheOp = new Int32Array(CACHE_MASK + 1)
   private readonly cacheImm = new Int32Array(CACHE_MASK + 1)
+  private readonly blockPc = new Int32Array(CACHE_MASK + 1)
+  private readonly blockLength = new Int32Array(CACHE_MASK + 1)
+  private readonly blockHits = new Uint8Array(CACHE_MASK + 1)
+  private readonly blocks: Block[] = new Array<Block>(CACHE_MASK + 1)
 
   private status = Status.Ok
+  private why: Why = Why.Nothing
   private stopReason = Stop.Budget
 
   constructor(id: number, ram: ArrayBuffer | SharedArrayBuffer, env: HartEnv) {
@@ -285,39 +196,19 @@ export class Hart {
 
   private execute(end: number, endStop: Stop): Stop {
     const env = this.env
-    const x = this.x
-    const i32 = this.i32
-    const u16 = this.u16
-    const i16 = this.i16
-    const u8 = this.u8
-    const i8 = this.i8
-    const acc = env.access
-    const ramSize = this.ramSize
-    const cacheRaw = this.cacheRaw
-    const cacheOp = this.cacheOp
-    const cacheImm = this.cacheImm
-    let pc = this.pcI
-    let ir = this.instret
     let why: Why = Why.Poll
     let stop: Stop
-
-    run: for (;;) {
+    for (;;) {
       if (why !== Why.Nothing) {
-        this.pcI = pc
-        this.instret = ir
         if (why === Why.Poll && env.poll(this.id)) {
           stop = Stop.Halt
           break
         }
-        why = Why.Nothing
         if ((this.mip & this.mie) !== 0) {
           this.wfi = false
-          if (this.takeInterrupt()) {
-            if (this.status === Status.Stopped) {
-              stop = this.stopReason
-              break
-            }
-            pc = this.pcI
+          if (this.takeInterrupt() && this.status === Status.Stopped) {
+            stop = this.stopReason
+            break
           }
         }
         if (this.wfi) {
@@ -325,291 +216,350 @@ export class Hart {
           break
         }
       }
+      const ir = this.instret
       if (ir >= end) {
         stop = endStop
         break
       }
       const boundary = ir - (ir % POLL_INTERVAL) + POLL_INTERVAL
-      let lim = boundary < end ? boundary : end
+      const sliceStop = this.slice(boundary < end ? boundary : end)
+      if (sliceStop !== NO_STOP) {
+        stop = sliceStop
+        break
+      }
+      why = this.why
+      if (why === Why.Nothing && this.instret === boundary && boundary < end) why = Why.Poll
+    }
+    this.status = Status.Ok
+    return stop
+  }
 
-      while (ir < lim) {
-        const woff = pc ^ RAM_BASE_I32
-        if (woff < 0 || woff >= ramSize) {
-          this.pcI = pc
-          this.instret = ir
-          this.trap(CAUSE_FETCH_ACCESS, pc, pc)
-          if (this.status === Status.Stopped) {
-            stop = this.stopReason
-            break run
-          }
-          pc = this.pcI
-          continue
-        }
-        const raw = i32[woff >> 2]
-        const k = (woff >> 2) & CACHE_MASK
-        if (cacheRaw[k] !== raw) {
-          decodeInto(raw, k, cacheOp, cacheImm)
-          cacheRaw[k] = raw
-        }
-        const p = cacheOp[k]
-        const imm = cacheImm[k]
-        const rd = (p >> 8) & 0xff
-        const rs1 = (p >> 16) & 0xff
-        const rs2 = p >>> 24
+  /**
+   * The hot loop: runs until the retired count reaches lim, an instruction
+   * asks for a poll or an interrupt check (this.why), or the hart stops
+   * (returned). A function of its own, entered once per poll interval, so
+   * that V8 optimizes it again at the next entry after any deoptimization
+   * instead of leaving a long run in unoptimized code.
+   */
+  private slice(lim: number): Stop | typeof NO_STOP {
+    const x = this.x
+    const i32 = this.i32
+    const u16 = this.u16
+    const i16 = this.i16
+    const u8 = this.u8
+    const i8 = this.i8
+    const acc = this.env.access
+    const ramSize = this.ramSize
+    const cacheRaw = this.cacheRaw
+    const cacheOp = this.cacheOp
+    const cacheImm = this.cacheImm
+    const blockPc = this.blockPc
+    const blockLength = this.blockLength
+    const blockHits = this.blockHits
+    const blocks = this.blocks
+    // After a block stopped short, the interpreter runs the instruction it stopped at.
+    let interpretNext = false
+    let pc = this.pcI
+    let ir = this.instret
+    let why: Why = Why.Nothing
+    let stop: Stop | typeof NO_STOP = NO_STOP
 
-        switch (p & 0xff) {
-          case Op.Addi: x[rd] = (x[rs1] + imm) | 0; pc = (pc + 4) | 0; break
-          case Op.Add: x[rd] = (x[rs1] + x[rs2]) | 0; pc = (pc + 4) | 0; break
-          case Op.Lw: {
-            const off = (x[rs1] + imm) ^ RAM_BASE_I32
-            if (off >= 0 && off < ramSize && (off & 3) === 0 && (acc[off >>> PAGE_SHIFT] & ACCESS_READ) !== 0) {
-              x[rd] = i32[off >> 2]
-            } else {
-              this.pcI = pc
-              this.instret = ir
-              const v = this.loadSlow((x[rs1] + imm) | 0, 4, true)
-              if (this.status !== Status.Ok) {
-                if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-                pc = this.pcI
-                continue
-              }
-              x[rd] = v
-            }
-            pc = (pc + 4) | 0
-            break
+    run: while (ir < lim) {
+      const woff = pc ^ RAM_BASE_I32
+      if (woff < 0 || woff >= ramSize) {
+        this.pcI = pc
+        this.instret = ir
+        this.trap(CAUSE_FETCH_ACCESS, pc, pc)
+        if (this.status === Status.Stopped) {
+          stop = this.stopReason
+          break run
+        }
+        pc = this.pcI
+        continue
+      }
+      const k = (woff >> 2) & CACHE_MASK
+      if (interpretNext) {
+        interpretNext = false
+      } else if (blockPc[k] === pc) {
+        const length = blockLength[k]
+        if (length !== 0 && ir + length <= lim) {
+          const n = blocks[k](x, i32, u16, i16, u8, i8, acc, ramSize, lim - ir)
+          if (n >= 0) {
+            ir += n
+            pc = x[NEXT_PC]
+            interpretNext = n !== length
+            continue
           }
-          case Op.Sw: {
-            const off = (x[rs1] + imm) ^ RAM_BASE_I32
-            if (off >= 0 && off < ramSize && (off & 3) === 0 && (acc[off >>> PAGE_SHIFT] & ACCESS_WRITE) !== 0) {
-              i32[off >> 2] = x[rs2]
-            } else {
-              this.pcI = pc
-              this.instret = ir
-              this.storeSlow((x[rs1] + imm) | 0, 4, x[rs2])
-              if (this.status !== Status.Ok) {
-                if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-                if (this.status === Status.Trapped) { pc = this.pcI; continue }
-                why = Why.Poll
-                lim = ir + 1
-              }
-            }
-            pc = (pc + 4) | 0
-            break
-          }
-          case Op.Beq: pc = x[rs1] === x[rs2] ? (pc + imm) | 0 : (pc + 4) | 0; break
-          case Op.Bne: pc = x[rs1] !== x[rs2] ? (pc + imm) | 0 : (pc + 4) | 0; break
-          case Op.Blt: pc = x[rs1] < x[rs2] ? (pc + imm) | 0 : (pc + 4) | 0; break
-          case Op.Bge: pc = x[rs1] >= x[rs2] ? (pc + imm) | 0 : (pc + 4) | 0; break
-          case Op.Bltu: pc = (x[rs1] >>> 0) < (x[rs2] >>> 0) ? (pc + imm) | 0 : (pc + 4) | 0; break
-          case Op.Bgeu: pc = (x[rs1] >>> 0) >= (x[rs2] >>> 0) ? (pc + imm) | 0 : (pc + 4) | 0; break
-          case Op.Lui: x[rd] = imm; pc = (pc + 4) | 0; break
-          case Op.Auipc: x[rd] = (pc + imm) | 0; pc = (pc + 4) | 0; break
-          case Op.Jal: {
-            const target = (pc + imm) | 0
-            if ((target & 3) !== 0) {
-              this.pcI = pc
-              this.instret = ir
-              this.trap(CAUSE_FETCH_MISALIGNED, target, pc)
-              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-              pc = this.pcI
-              continue
-            }
-            x[rd] = (pc + 4) | 0
-            pc = target
-            break
-          }
-          case Op.Jalr: {
-            const target = ((x[rs1] + imm) & ~1) | 0
-            if ((target & 3) !== 0) {
-              this.pcI = pc
-              this.instret = ir
-              this.trap(CAUSE_FETCH_MISALIGNED, target, pc)
-              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-              pc = this.pcI
-              continue
-            }
-            x[rd] = (pc + 4) | 0
-            pc = target
-            break
-          }
-          case Op.BranchOdd: {
-            const a = x[rs1]
-            const b = x[rs2]
-            let taken: boolean
-            switch (rd) {
-              case 0: taken = a === b; break
-              case 1: taken = a !== b; break
-              case 4: taken = a < b; break
-              case 5: taken = a >= b; break
-              case 6: taken = (a >>> 0) < (b >>> 0); break
-              default: taken = (a >>> 0) >= (b >>> 0); break
-            }
-            if (taken) {
-              this.pcI = pc
-              this.instret = ir
-              this.trap(CAUSE_FETCH_MISALIGNED, (pc + imm) | 0, pc)
-              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-              pc = this.pcI
-              continue
-            }
-            pc = (pc + 4) | 0
-            break
-          }
-          case Op.Lb: case Op.Lh: case Op.Lbu: case Op.Lhu: {
-            const op = p & 0xff
-            const size = op === Op.Lb || op === Op.Lbu ? 1 : 2
-            const off = (x[rs1] + imm) ^ RAM_BASE_I32
-            if (off >= 0 && off < ramSize && (off & (size - 1)) === 0 && (acc[off >>> PAGE_SHIFT] & ACCESS_READ) !== 0) {
-              x[rd] = op === Op.Lb ? i8[off] : op === Op.Lbu ? u8[off] : op === Op.Lh ? i16[off >> 1] : u16[off >> 1]
-            } else {
-              this.pcI = pc
-              this.instret = ir
-              const v = this.loadSlow((x[rs1] + imm) | 0, size, op === Op.Lb || op === Op.Lh)
-              if (this.status !== Status.Ok) {
-                if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-                pc = this.pcI
-                continue
-              }
-              x[rd] = v
-            }
-            pc = (pc + 4) | 0
-            break
-          }
-          case Op.Sb: case Op.Sh: {
-            const size = (p & 0xff) === Op.Sb ? 1 : 2
-            const off = (x[rs1] + imm) ^ RAM_BASE_I32
-            if (off >= 0 && off < ramSize && (off & (size - 1)) === 0 && (acc[off >>> PAGE_SHIFT] & ACCESS_WRITE) !== 0) {
-              if (size === 1) u8[off] = x[rs2]
-              else u16[off >> 1] = x[rs2]
-            } else {
-              this.pcI = pc
-              this.instret = ir
-              this.storeSlow((x[rs1] + imm) | 0, size, x[rs2])
-              if (this.status !== Status.Ok) {
-                if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-                if (this.status === Status.Trapped) { pc = this.pcI; continue }
-                why = Why.Poll
-                lim = ir + 1
-              }
-            }
-            pc = (pc + 4) | 0
-            break
-          }
-          case Op.Slti: x[rd] = x[rs1] < imm ? 1 : 0; pc = (pc + 4) | 0; break
-          case Op.Sltiu: x[rd] = (x[rs1] >>> 0) < (imm >>> 0) ? 1 : 0; pc = (pc + 4) | 0; break
-          case Op.Xori: x[rd] = x[rs1] ^ imm; pc = (pc + 4) | 0; break
-          case Op.Ori: x[rd] = x[rs1] | imm; pc = (pc + 4) | 0; break
-          case Op.Andi: x[rd] = x[rs1] & imm; pc = (pc + 4) | 0; break
-          case Op.Slli: x[rd] = x[rs1] << imm; pc = (pc + 4) | 0; break
-          case Op.Srli: x[rd] = x[rs1] >>> imm; pc = (pc + 4) | 0; break
-          case Op.Srai: x[rd] = x[rs1] >> imm; pc = (pc + 4) | 0; break
-          case Op.Sub: x[rd] = (x[rs1] - x[rs2]) | 0; pc = (pc + 4) | 0; break
-          case Op.Sll: x[rd] = x[rs1] << (x[rs2] & 31); pc = (pc + 4) | 0; break
-          case Op.Slt: x[rd] = x[rs1] < x[rs2] ? 1 : 0; pc = (pc + 4) | 0; break
-          case Op.Sltu: x[rd] = (x[rs1] >>> 0) < (x[rs2] >>> 0) ? 1 : 0; pc = (pc + 4) | 0; break
-          case Op.Xor: x[rd] = x[rs1] ^ x[rs2]; pc = (pc + 4) | 0; break
-          case Op.Srl: x[rd] = x[rs1] >>> (x[rs2] & 31); pc = (pc + 4) | 0; break
-          case Op.Sra: x[rd] = x[rs1] >> (x[rs2] & 31); pc = (pc + 4) | 0; break
-          case Op.Or: x[rd] = x[rs1] | x[rs2]; pc = (pc + 4) | 0; break
-          case Op.And: x[rd] = x[rs1] & x[rs2]; pc = (pc + 4) | 0; break
-          case Op.Mul: x[rd] = Math.imul(x[rs1], x[rs2]); pc = (pc + 4) | 0; break
-          case Op.Mulh: x[rd] = mulhs(x[rs1], x[rs2]); pc = (pc + 4) | 0; break
-          case Op.Mulhsu: x[rd] = mulhs(x[rs1], x[rs2] >>> 0); pc = (pc + 4) | 0; break
-          case Op.Mulhu: x[rd] = mulhs(x[rs1] >>> 0, x[rs2] >>> 0); pc = (pc + 4) | 0; break
-          case Op.Div: {
-            const a = x[rs1]
-            const b = x[rs2]
-            x[rd] = b === 0 ? -1 : (a === -0x8000_0000 && b === -1) ? a : (a / b) | 0
-            pc = (pc + 4) | 0
-            break
-          }
-          case Op.Divu: {
-            const b = x[rs2] >>> 0
-            x[rd] = b === 0 ? -1 : ((x[rs1] >>> 0) / b) | 0
-            pc = (pc + 4) | 0
-            break
-          }
-          case Op.Rem: {
-            const b = x[rs2]
-            x[rd] = b === 0 ? x[rs1] : (x[rs1] % b) | 0
-            pc = (pc + 4) | 0
-            break
-          }
-          case Op.Remu: {
-            const b = x[rs2] >>> 0
-            x[rd] = b === 0 ? x[rs1] : ((x[rs1] >>> 0) % b) | 0
-            pc = (pc + 4) | 0
-            break
-          }
-          case Op.Fence: pc = (pc + 4) | 0; break
-          case Op.Ecall: case Op.Ebreak: case Op.Illegal: {
-            const op = p & 0xff
+          blockPc[k] = 0
+          blockHits[k] = 0
+        }
+      } else if (++blockHits[k] === COMPILE_AFTER) {
+        const block = compileBlock(i32, woff, ramSize)
+        blockPc[k] = pc
+        blockLength[k] = block.length
+        blocks[k] = block.run
+      }
+      const raw = i32[woff >> 2]
+      if (cacheRaw[k] !== raw) {
+        decodeInto(raw, k, cacheOp, cacheImm)
+        cacheRaw[k] = raw
+      }
+      const p = cacheOp[k]
+      const imm = cacheImm[k]
+      const rd = (p >> 8) & 0xff
+      const rs1 = (p >> 16) & 0xff
+      const rs2 = p >>> 24
+
+      switch (p & 0xff) {
+        case Op.Addi: x[rd] = (x[rs1] + imm) | 0; pc = (pc + 4) | 0; break
+        case Op.Add: x[rd] = (x[rs1] + x[rs2]) | 0; pc = (pc + 4) | 0; break
+        case Op.Lw: {
+          const off = (x[rs1] + imm) ^ RAM_BASE_I32
+          if (off >= 0 && off < ramSize && (off & 3) === 0 && (acc[off >>> PAGE_SHIFT] & ACCESS_READ) !== 0) {
+            x[rd] = i32[off >> 2]
+          } else {
             this.pcI = pc
             this.instret = ir
-            if (op === Op.Ecall) this.trap(this.priv === PRIV_USER ? CAUSE_ECALL_U : CAUSE_ECALL_M, 0, pc)
-            else if (op === Op.Ebreak) this.trap(CAUSE_BREAKPOINT, 0, pc)
-            else this.trap(CAUSE_ILLEGAL, raw, pc)
+            const v = this.loadSlow((x[rs1] + imm) | 0, 4, true)
+            if (this.status !== Status.Ok) {
+              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+              pc = this.pcI
+              continue
+            }
+            x[rd] = v
+          }
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Sw: {
+          const off = (x[rs1] + imm) ^ RAM_BASE_I32
+          if (off >= 0 && off < ramSize && (off & 3) === 0 && (acc[off >>> PAGE_SHIFT] & ACCESS_WRITE) !== 0) {
+            i32[off >> 2] = x[rs2]
+          } else {
+            this.pcI = pc
+            this.instret = ir
+            this.storeSlow((x[rs1] + imm) | 0, 4, x[rs2])
+            if (this.status !== Status.Ok) {
+              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+              if (this.status === Status.Trapped) { pc = this.pcI; continue }
+              why = Why.Poll
+              lim = ir + 1
+            }
+          }
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Beq: pc = x[rs1] === x[rs2] ? (pc + imm) | 0 : (pc + 4) | 0; break
+        case Op.Bne: pc = x[rs1] !== x[rs2] ? (pc + imm) | 0 : (pc + 4) | 0; break
+        case Op.Blt: pc = x[rs1] < x[rs2] ? (pc + imm) | 0 : (pc + 4) | 0; break
+        case Op.Bge: pc = x[rs1] >= x[rs2] ? (pc + imm) | 0 : (pc + 4) | 0; break
+        case Op.Bltu: pc = (x[rs1] >>> 0) < (x[rs2] >>> 0) ? (pc + imm) | 0 : (pc + 4) | 0; break
+        case Op.Bgeu: pc = (x[rs1] >>> 0) >= (x[rs2] >>> 0) ? (pc + imm) | 0 : (pc + 4) | 0; break
+        case Op.Lui: x[rd] = imm; pc = (pc + 4) | 0; break
+        case Op.Auipc: x[rd] = (pc + imm) | 0; pc = (pc + 4) | 0; break
+        case Op.Jal: {
+          const target = (pc + imm) | 0
+          if ((target & 3) !== 0) {
+            this.pcI = pc
+            this.instret = ir
+            this.trap(CAUSE_FETCH_MISALIGNED, target, pc)
             if (this.status === Status.Stopped) { stop = this.stopReason; break run }
             pc = this.pcI
             continue
           }
-          case Op.Mret: case Op.Wfi: {
-            this.pcI = pc
-            this.instret = ir
-            if (this.priv !== PRIV_MACHINE) {
-              this.trap(CAUSE_ILLEGAL, raw, pc)
-              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-              pc = this.pcI
-              continue
-            }
-            if ((p & 0xff) === Op.Mret) {
-              pc = this.returnFromTrap()
-              why = Why.InterruptCheck
-            } else {
-              pc = (pc + 4) | 0
-              if ((this.mip & this.mie) === 0) {
-                this.wfi = true
-                why = Why.Poll
-              }
-            }
-            lim = ir + 1
-            break
-          }
-          case Op.Csr: {
-            this.pcI = pc
-            this.instret = ir
-            if (this.csrInstruction(raw)) why = Why.InterruptCheck
-            if (this.status !== Status.Ok) {
-              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-              pc = this.pcI
-              continue
-            }
-            if (why !== Why.Nothing) lim = ir + 1
-            pc = (pc + 4) | 0
-            break
-          }
-          case Op.Atomic: {
-            this.pcI = pc
-            this.instret = ir
-            this.atomic(imm, rd, rs1, rs2)
-            if (this.status !== Status.Ok) {
-              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
-              pc = this.pcI
-              continue
-            }
-            pc = (pc + 4) | 0
-            break
-          }
+          x[rd] = (pc + 4) | 0
+          pc = target
+          break
         }
-        ir++
+        case Op.Jalr: {
+          const target = ((x[rs1] + imm) & ~1) | 0
+          if ((target & 3) !== 0) {
+            this.pcI = pc
+            this.instret = ir
+            this.trap(CAUSE_FETCH_MISALIGNED, target, pc)
+            if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+            pc = this.pcI
+            continue
+          }
+          x[rd] = (pc + 4) | 0
+          pc = target
+          break
+        }
+        case Op.BranchOdd: {
+          const a = x[rs1]
+          const b = x[rs2]
+          let taken: boolean
+          switch (rd) {
+            case 0: taken = a === b; break
+            case 1: taken = a !== b; break
+            case 4: taken = a < b; break
+            case 5: taken = a >= b; break
+            case 6: taken = (a >>> 0) < (b >>> 0); break
+            default: taken = (a >>> 0) >= (b >>> 0); break
+          }
+          if (taken) {
+            this.pcI = pc
+            this.instret = ir
+            this.trap(CAUSE_FETCH_MISALIGNED, (pc + imm) | 0, pc)
+            if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+            pc = this.pcI
+            continue
+          }
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Lb: case Op.Lh: case Op.Lbu: case Op.Lhu: {
+          const op = p & 0xff
+          const size = op === Op.Lb || op === Op.Lbu ? 1 : 2
+          const off = (x[rs1] + imm) ^ RAM_BASE_I32
+          if (off >= 0 && off < ramSize && (off & (size - 1)) === 0 && (acc[off >>> PAGE_SHIFT] & ACCESS_READ) !== 0) {
+            x[rd] = op === Op.Lb ? i8[off] : op === Op.Lbu ? u8[off] : op === Op.Lh ? i16[off >> 1] : u16[off >> 1]
+          } else {
+            this.pcI = pc
+            this.instret = ir
+            const v = this.loadSlow((x[rs1] + imm) | 0, size, op === Op.Lb || op === Op.Lh)
+            if (this.status !== Status.Ok) {
+              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+              pc = this.pcI
+              continue
+            }
+            x[rd] = v
+          }
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Sb: case Op.Sh: {
+          const size = (p & 0xff) === Op.Sb ? 1 : 2
+          const off = (x[rs1] + imm) ^ RAM_BASE_I32
+          if (off >= 0 && off < ramSize && (off & (size - 1)) === 0 && (acc[off >>> PAGE_SHIFT] & ACCESS_WRITE) !== 0) {
+            if (size === 1) u8[off] = x[rs2]
+            else u16[off >> 1] = x[rs2]
+          } else {
+            this.pcI = pc
+            this.instret = ir
+            this.storeSlow((x[rs1] + imm) | 0, size, x[rs2])
+            if (this.status !== Status.Ok) {
+              if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+              if (this.status === Status.Trapped) { pc = this.pcI; continue }
+              why = Why.Poll
+              lim = ir + 1
+            }
+          }
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Slti: x[rd] = x[rs1] < imm ? 1 : 0; pc = (pc + 4) | 0; break
+        case Op.Sltiu: x[rd] = (x[rs1] >>> 0) < (imm >>> 0) ? 1 : 0; pc = (pc + 4) | 0; break
+        case Op.Xori: x[rd] = x[rs1] ^ imm; pc = (pc + 4) | 0; break
+        case Op.Ori: x[rd] = x[rs1] | imm; pc = (pc + 4) | 0; break
+        case Op.Andi: x[rd] = x[rs1] & imm; pc = (pc + 4) | 0; break
+        case Op.Slli: x[rd] = x[rs1] << imm; pc = (pc + 4) | 0; break
+        case Op.Srli: x[rd] = x[rs1] >>> imm; pc = (pc + 4) | 0; break
+        case Op.Srai: x[rd] = x[rs1] >> imm; pc = (pc + 4) | 0; break
+        case Op.Sub: x[rd] = (x[rs1] - x[rs2]) | 0; pc = (pc + 4) | 0; break
+        case Op.Sll: x[rd] = x[rs1] << (x[rs2] & 31); pc = (pc + 4) | 0; break
+        case Op.Slt: x[rd] = x[rs1] < x[rs2] ? 1 : 0; pc = (pc + 4) | 0; break
+        case Op.Sltu: x[rd] = (x[rs1] >>> 0) < (x[rs2] >>> 0) ? 1 : 0; pc = (pc + 4) | 0; break
+        case Op.Xor: x[rd] = x[rs1] ^ x[rs2]; pc = (pc + 4) | 0; break
+        case Op.Srl: x[rd] = x[rs1] >>> (x[rs2] & 31); pc = (pc + 4) | 0; break
+        case Op.Sra: x[rd] = x[rs1] >> (x[rs2] & 31); pc = (pc + 4) | 0; break
+        case Op.Or: x[rd] = x[rs1] | x[rs2]; pc = (pc + 4) | 0; break
+        case Op.And: x[rd] = x[rs1] & x[rs2]; pc = (pc + 4) | 0; break
+        case Op.Mul: x[rd] = Math.imul(x[rs1], x[rs2]); pc = (pc + 4) | 0; break
+        case Op.Mulh: x[rd] = mulhs(x[rs1], x[rs2]); pc = (pc + 4) | 0; break
+        case Op.Mulhsu: x[rd] = mulhs(x[rs1], x[rs2] >>> 0); pc = (pc + 4) | 0; break
+        case Op.Mulhu: x[rd] = mulhs(x[rs1] >>> 0, x[rs2] >>> 0); pc = (pc + 4) | 0; break
+        case Op.Div: {
+          const a = x[rs1]
+          const b = x[rs2]
+          x[rd] = b === 0 ? -1 : (a === -0x8000_0000 && b === -1) ? a : (a / b) | 0
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Divu: {
+          const b = x[rs2] >>> 0
+          x[rd] = b === 0 ? -1 : ((x[rs1] >>> 0) / b) | 0
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Rem: {
+          const b = x[rs2]
+          x[rd] = b === 0 ? x[rs1] : (x[rs1] % b) | 0
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Remu: {
+          const b = x[rs2] >>> 0
+          x[rd] = b === 0 ? x[rs1] : ((x[rs1] >>> 0) % b) | 0
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Fence: pc = (pc + 4) | 0; break
+        case Op.Ecall: case Op.Ebreak: case Op.Illegal: {
+          const op = p & 0xff
+          this.pcI = pc
+          this.instret = ir
+          if (op === Op.Ecall) this.trap(this.priv === PRIV_USER ? CAUSE_ECALL_U : CAUSE_ECALL_M, 0, pc)
+          else if (op === Op.Ebreak) this.trap(CAUSE_BREAKPOINT, 0, pc)
+          else this.trap(CAUSE_ILLEGAL, raw, pc)
+          if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+          pc = this.pcI
+          continue
+        }
+        case Op.Mret: case Op.Wfi: {
+          this.pcI = pc
+          this.instret = ir
+          if (this.priv !== PRIV_MACHINE) {
+            this.trap(CAUSE_ILLEGAL, raw, pc)
+            if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+            pc = this.pcI
+            continue
+          }
+          if ((p & 0xff) === Op.Mret) {
+            pc = this.returnFromTrap()
+            why = Why.InterruptCheck
+          } else {
+            pc = (pc + 4) | 0
+            if ((this.mip & this.mie) === 0) {
+              this.wfi = true
+              why = Why.Poll
+            }
+          }
+          lim = ir + 1
+          break
+        }
+        case Op.Csr: {
+          this.pcI = pc
+          this.instret = ir
+          if (this.csrInstruction(raw)) why = Why.InterruptCheck
+          if (this.status !== Status.Ok) {
+            if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+            pc = this.pcI
+            continue
+          }
+          if (why !== Why.Nothing) lim = ir + 1
+          pc = (pc + 4) | 0
+          break
+        }
+        case Op.Atomic: {
+          this.pcI = pc
+          this.instret = ir
+          this.atomic(imm, rd, rs1, rs2)
+          if (this.status !== Status.Ok) {
+            if (this.status === Status.Stopped) { stop = this.stopReason; break run }
+            pc = this.pcI
+            continue
+          }
+          pc = (pc + 4) | 0
+          break
+        }
       }
-      x[SINK] = 0
-      if (why === Why.Nothing && ir === boundary && ir < end) why = Why.Poll
+      ir++
     }
     x[SINK] = 0
     this.pcI = pc
     this.instret = ir
-    this.status = Status.Ok
+    this.why = why
     return stop
   }
 

@@ -4,13 +4,15 @@
 // access it routes here).
 
 import {
-  CLINT_BASE, MIP_MEIP, MIP_MSIP, MIP_MTIP, PLIC_BASE, TEST_DEVICE_BASE, UART_BASE, UART_IRQ,
+  CLINT_BASE, MIP_MEIP, MIP_MSIP, MIP_MTIP, PLIC_BASE, TEST_DEVICE_BASE, UART_BASE, UART_IRQ, VIRTIO_BASE,
+  VIRTIO_IRQ_BASE, VIRTIO_SLOTS, VIRTIO_STRIDE,
 } from './board.js'
 import {Clint} from './devices/clint.js'
-import type {Device, WakeHarts} from './devices/device.js'
+import type {Device, GuestMemory, WakeHarts} from './devices/device.js'
 import {Plic} from './devices/plic.js'
 import {TestDevice} from './devices/test-device.js'
 import {type ConsoleSink, type ExternalRead, Uart} from './devices/uart.js'
+import {type VirtioBackend, VirtioMmio} from './devices/virtio-mmio.js'
 
 /** The mip bits devices drive; the rest of mip belongs to the hart. */
 export const DEVICE_MIP = MIP_MSIP | MIP_MTIP | MIP_MEIP
@@ -22,6 +24,10 @@ export interface DeviceContext {
   wake: WakeHarts
   console: ConsoleSink
   externalRead?: ExternalRead
+  /** RAM for devices that do DMA. */
+  memory: GuestMemory
+  /** The device behind each virtio-mmio slot, slot 0 first; empty slots undefined. */
+  virtio: ReadonlyArray<VirtioBackend | undefined>
 }
 
 const LAYOUT = (() => {
@@ -36,6 +42,7 @@ const LAYOUT = (() => {
     plic: take(Plic.STATE_WORDS),
     uart: take(Uart.STATE_WORDS),
     test: take(TestDevice.STATE_WORDS),
+    virtio: take(VirtioMmio.STATE_WORDS * VIRTIO_SLOTS),
     words: at,
   }
 })()
@@ -48,6 +55,7 @@ export class MachineDevices {
   readonly plic: Plic
   readonly uart: Uart
   readonly test: TestDevice
+  readonly virtio: VirtioMmio[] = []
   private readonly devices: Device[]
 
   constructor(readonly state: Int32Array, private readonly context: DeviceContext) {
@@ -57,8 +65,13 @@ export class MachineDevices {
     this.clint = new Clint(CLINT_BASE, slice(LAYOUT.clint, Clint.STATE_WORDS), context.harts, context.time, context.wake)
     this.uart = new Uart(UART_BASE, slice(LAYOUT.uart, Uart.STATE_WORDS), UART_IRQ, this.plic, context.console, context.externalRead)
     this.test = new TestDevice(TEST_DEVICE_BASE, slice(LAYOUT.test, TestDevice.STATE_WORDS))
+    for (let slot = 0; slot < VIRTIO_SLOTS; slot++) {
+      const words = VirtioMmio.STATE_WORDS
+      this.virtio.push(new VirtioMmio(VIRTIO_BASE + slot * VIRTIO_STRIDE, slice(LAYOUT.virtio + slot * words, words),
+        VIRTIO_IRQ_BASE + slot, this.plic, context.memory, context.virtio[slot]))
+    }
     // Most frequent first: guests poll the UART and the CLINT far more than the rest.
-    this.devices = [this.uart, this.clint, this.plic, this.test]
+    this.devices = [this.uart, this.clint, ...this.virtio, this.plic, this.test]
   }
 
   /** Power-on state of every device. */

@@ -3,7 +3,7 @@
 // into RAM the way QEMU's virt board does with -bios none.
 
 import {ReseerError} from '../cli/errors.js'
-import {MAX_HARTS, MAX_MEMORY_MIB, MIN_MEMORY_MIB} from './board.js'
+import {MAX_HARTS, MAX_MEMORY_MIB, MIN_MEMORY_MIB, VIRTIO_SLOTS} from './board.js'
 import {loadElf, readElf} from './elf.js'
 import {boardTree, encodeFdt, fdtAddress} from './fdt.js'
 import {RAM_BASE} from './hart-env.js'
@@ -45,8 +45,11 @@ export function checkOptions(options: MachineOptions): void {
   if (!Number.isInteger(memoryMiB) || memoryMiB < MIN_MEMORY_MIB || memoryMiB > MAX_MEMORY_MIB) {
     throw new ReseerError(`memory=${memoryMiB}: the sim machine takes ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB} MiB`, {code: 'EMEMORY', exitCode: 2})
   }
-  if (options.disks.length > 0 || options.vifs.length > 0) {
-    throw new ReseerError('the sim machine has no virtio disks or network yet', {code: 'ENODEV', hint: 'remove disk= and vif= from the config'})
+  if (options.vifs.length > 0) {
+    throw new ReseerError('the sim machine has no virtio network yet', {code: 'ENODEV', hint: 'remove vif= from the config'})
+  }
+  if (options.disks.length + options.vifs.length > VIRTIO_SLOTS) {
+    throw new ReseerError(`${options.disks.length} disks and ${options.vifs.length} vifs: the virt board has ${VIRTIO_SLOTS} virtio slots`, {code: 'ENODEV', exitCode: 2})
   }
 }
 
@@ -67,4 +70,13 @@ export function loadBootImage(options: MachineOptions, ram: Uint8Array): BootIma
   loadElf(image, ram, options.kernel)
   ram.set(dtb, fdtAddr - RAM_BASE)
   return {entry: image.entry, fdtAddr}
+}
+
+/**
+ * Which virtio slot each disk and vif occupies: QEMU fills the virt board's
+ * slots from the highest down, in command-line order (disks, then vifs).
+ */
+export function virtioSlots(options: {disks: readonly unknown[]; vifs: readonly unknown[]}): {disks: number[]; vifs: number[]} {
+  let slot = VIRTIO_SLOTS
+  return {disks: options.disks.map(() => --slot), vifs: options.vifs.map(() => --slot)}
 }

@@ -20,3 +20,15 @@ export interface IrqSink {
 
 /** Wakes harts sleeping in WFI after a device raised one of their interrupt lines. */
 export type WakeHarts = (hart: number | 'all') => void
+
+/** Guest RAM as devices doing DMA see it, addressed physically. */
+export interface GuestMemory {
+  /** A view of `length` bytes at `addr`, or undefined if any of it lies outside RAM. */
+  read(addr: number, length: number): Uint8Array | undefined
+  /**
+   * Copy `bytes` into RAM at `addr`, marking the pages dirty; false if outside
+   * RAM. `external` says the bytes come from outside the guest (a received
+   * frame), which a recording must log.
+   */
+  write(addr: number, bytes: Uint8Array, external: boolean): boolean
+}

@@ -5,7 +5,11 @@
 
 import {parentPort, workerData} from 'node:worker_threads'
 import {Hart} from '../hart.js'
-import {ACCESS_READ, ACCESS_WRITE, Stop} from '../hart-env.js'
+import {ACCESS_READ, ACCESS_WRITE, PAGE_SHIFT, RAM_BASE, Stop} from '../hart-env.js'
+import {type MachineDisk, virtioSlots} from '../machine.js'
+import {DiskImage} from '../devices/disk-image.js'
+import {VirtioBlk} from '../devices/virtio-blk.js'
+import type {VirtioBackend} from '../devices/virtio-mmio.js'
 import {DEVICE_MIP, MachineDevices} from '../machine-devices.js'
 import {InstretClock, type TimeSource} from '../machine-time.js'
 import {Finish} from '../devices/test-device.js'
@@ -22,6 +26,7 @@ export interface HartWorkerData {
   time: {kind: 'host'; epoch: bigint} | {kind: 'instret'}
   /** Whether to batch observer records for the main thread. */
   observe: boolean
+  disks: MachineDisk[]
 }
 
 /** Instructions per run() call; control words are still seen every POLL_INTERVAL. */
@@ -60,6 +65,12 @@ const flush = () => {
 }
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer)
 
+const virtio: Array<VirtioBackend | undefined> = []
+virtioSlots({disks: data.disks, vifs: []}).disks.forEach((slot, i) => {
+  virtio[slot] = new VirtioBlk(new DiskImage(data.disks[i].path, data.disks[i].readonly, shared.disks[i]))
+})
+const ram = new Uint8Array(shared.ram)
+
 const devices = new MachineDevices(new Int32Array(shared.devices), {
   harts: data.harts,
   time: (hart) => readTime(hart),
@@ -79,6 +90,20 @@ const devices = new MachineDevices(new Int32Array(shared.devices), {
     Atomics.store(control, Control.OutHead, (head + 1) | 0)
   },
   externalRead: data.observe ? (hart, offset, value) => record(Observed.DeviceRead, hart_.instret, devices.uart.base + offset, 1, value) : undefined,
+  memory: {
+    read: (addr, length) => {
+      const at = addr - RAM_BASE
+      return at >= 0 && at + length <= ram.length ? ram.subarray(at, at + length) : undefined
+    },
+    write: (addr, bytes) => {
+      const at = addr - RAM_BASE
+      if (at < 0 || at + bytes.length > ram.length) return false
+      ram.set(bytes, at)
+      for (let page = at >>> PAGE_SHIFT; page <= (at + bytes.length - 1) >>> PAGE_SHIFT; page++) dirty[page] = 1
+      return true
+    },
+  },
+  virtio,
 })
 
 let lines = 0

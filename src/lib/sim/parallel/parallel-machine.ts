@@ -13,6 +13,7 @@ import {DEVICE_STATE_WORDS, MachineDevices} from '../machine-devices.js'
 import type {MachineObserver} from '../machine-observer.js'
 import type {MachineFinish} from '../deterministic.js'
 import {Finish} from '../devices/test-device.js'
+import {DiskImage} from '../devices/disk-image.js'
 import {HostClock} from './host-clock.js'
 import type {HartWorkerData} from './hart-worker.js'
 import {allocateShared, Command, Control, RING_BYTES, type SharedMachine, wakeHart} from './shared.js'
@@ -38,6 +39,8 @@ export class ParallelMachine {
   readonly boot: BootImage
   /** Guest RAM; consistent only while the harts are paused or finished. */
   readonly ram: Uint8Array
+  /** Each configured disk as the guest has written it; consistent only while paused or finished. */
+  readonly disks: DiskImage[]
   private readonly shared: SharedMachine
   private readonly control: Int32Array
   private readonly devices: MachineDevices
@@ -52,7 +55,9 @@ export class ParallelMachine {
 
   constructor(readonly options: MachineOptions, private readonly settings: ParallelOptions = {}) {
     checkOptions(options)
-    this.shared = allocateShared(options.vcpus, options.memoryMiB << 20, DEVICE_STATE_WORDS)
+    const disks = options.disks.map((disk) => DiskImage.load(disk.path, true))
+    this.shared = allocateShared(options.vcpus, options.memoryMiB << 20, DEVICE_STATE_WORDS, disks)
+    this.disks = options.disks.map((disk, i) => new DiskImage(disk.path, disk.readonly, disks[i]))
     this.ram = new Uint8Array(this.shared.ram)
     this.boot = loadBootImage(options, this.ram)
     this.control = new Int32Array(this.shared.control)
@@ -62,6 +67,8 @@ export class ParallelMachine {
       time: () => 0n,
       wake: () => {},
       console: () => {},
+      memory: {read: () => undefined, write: () => false},
+      virtio: [],
     })
     this.devices.reset()
   }
@@ -85,6 +92,7 @@ export class ParallelMachine {
         fdtAddr: this.boot.fdtAddr,
         time: this.settings.time === 'instret' ? {kind: 'instret'} : {kind: 'host', epoch},
         observe: this.settings.observer !== undefined,
+        disks: this.options.disks,
       }
       // No inherited loaders or instrumentation: a hart is hot code.
       const worker = new Worker(workerFile, {workerData, execArgv: []})

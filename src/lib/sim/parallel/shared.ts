@@ -3,6 +3,7 @@
 // rings, and each hart's access table, page sets and saved state.
 
 import {HART_STATE_BYTES} from '../hart-state.js'
+import type {DiskBuffers} from '../devices/disk-image.js'
 
 /** Words of the control array. */
 export const enum Control {
@@ -48,9 +49,11 @@ export interface SharedMachine {
   writes: SharedArrayBuffer[]
   /** Per hart: the state it saved when it last parked or finished. */
   states: SharedArrayBuffer[]
+  /** Each configured disk's contents and dirty blocks, in config order. */
+  disks: DiskBuffers[]
 }
 
-export function allocateShared(harts: number, ramBytes: number, deviceWords: number): SharedMachine {
+export function allocateShared(harts: number, ramBytes: number, deviceWords: number, disks: DiskBuffers[]): SharedMachine {
   const pages = ramBytes >>> 12
   const perHart = (bytes: number) => Array.from({length: harts}, () => new SharedArrayBuffer(bytes))
   return {
@@ -64,6 +67,7 @@ export function allocateShared(harts: number, ramBytes: number, deviceWords: num
     reads: perHart(pages),
     writes: perHart(pages),
     states: perHart(HART_STATE_BYTES),
+    disks,
   }
 }
 
