@@ -1,6 +1,8 @@
 // What the domain verbs do to sim domains, apart from their rendering:
 // find a domain by name or id, reap dead ones, and send it requests.
 import {ReseerError} from '../cli/errors.js'
+import {xenHypervisorPresent} from '../config/hypervisor.js'
+import {passthroughToXl} from '../xl/passthrough.js'
 import {call} from './protocol.js'
 import type {Request, Reply} from './protocol.js'
 import {findRecord, listRecords, removeRecord, releaseClaim, type DomainRecord} from './rundir.js'
@@ -77,4 +79,14 @@ Promise<{domain: string; domid: number; done: boolean; message: string}> {
   await call(record.socket, {op}, op === 'destroy' ? 30_000 : 10_000)
   const past = {pause: 'paused', unpause: 'unpaused', destroy: 'destroyed'}[op]
   return {domain: record.name, domid: record.domid, done: true, message: `${past} ${which}`}
+}
+
+/**
+ * On a Xen host a name that is not a sim domain is a Xen domain: hand the
+ * verb to xl as typed. Returns xl's exit status, or undefined when the verb
+ * is ours to handle (a sim domain, or no hypervisor to ask).
+ */
+export async function xlForForeignDomain(nameOrId: string, argv: readonly string[]): Promise<number | undefined> {
+  if (findRecord(nameOrId) || !xenHypervisorPresent()) return undefined
+  return passthroughToXl(argv)
 }
