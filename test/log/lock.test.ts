@@ -4,6 +4,7 @@ import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {acquireWriterLock} from '../../src/lib/log/lock.js'
 import {LogReader} from '../../src/lib/log/reader.js'
+import {verifyLog} from '../../src/lib/log/verify.js'
 import {LogWriter} from '../../src/lib/log/writer.js'
 import {headerInit} from './fixture.js'
 
@@ -22,7 +23,9 @@ t.test('a second writer is refused while the first holds the log', async (t) => 
   const reader = LogReader.open(dir)
   t.equal(reader.checkpointCount, 0)
   reader.close()
+  t.equal(verifyLog(dir).writer, process.pid, 'log verify says who is writing')
   first.close()
+  t.equal(verifyLog(dir).writer, undefined)
   t.notOk(existsSync(join(dir, 'lock')), 'closing releases the lock')
   const second = LogWriter.openForAppend(dir).writer
   second.close()

@@ -20,6 +20,7 @@ export default class LogVerify extends ReseerCommand<typeof LogVerify> {
   async run(): Promise<VerifyReport> {
     const report = verifyLog(locateLog(this.args.log))
     this.say(`log ${report.dir}: ${report.checkpoints} checkpoint${report.checkpoints === 1 ? '' : 's'} usable`)
+    if (report.writer !== undefined) this.say(`being written by process ${report.writer}: a torn tail may be a record still being written`)
     // Numbered files that are fine are counted per directory, unless -v asks for each.
     const okCounts = new Map<string, number>()
     for (const file of report.files) {

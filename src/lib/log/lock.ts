@@ -47,6 +47,12 @@ export function acquireWriterLock(dir: string): WriterLock {
   throw new ReseerError(`log ${dir}: could not take the writer lock ${file}; another writer keeps taking it`, {code: 'ELOGLOCKED'})
 }
 
+/** The pid of the process writing the log now, or undefined when none is (a stale lock counts as none). */
+export function liveWriter(dir: string): number | undefined {
+  const pid = lockHolder(join(dir, LOCK_FILE))
+  return pid !== undefined && isRunning(pid) ? pid : undefined
+}
+
 /** The pid in a lock file, or undefined if it is unreadable (a writer crashed while creating it). */
 function lockHolder(file: string): number | undefined {
   try {

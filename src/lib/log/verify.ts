@@ -9,6 +9,7 @@ import {decodeEvent} from './events.js'
 import {decodeFoundPath} from './found-path.js'
 import {readHeader} from './header.js'
 import {CHECKPOINTS_DIR, HEADER_FILE, PAGES_DIR, PATHS_DIR, SUMMARIES_DIR, checkpointFile, numberedFiles, packFile, pathFile, streamFile, summaryFile} from './layout.js'
+import {liveWriter} from './lock.js'
 import {PackReader} from './pack.js'
 import {LogReader, listFiles} from './reader.js'
 import {scanStream} from './stream.js'
@@ -32,6 +33,8 @@ export interface VerifyReport {
   intact: boolean
   /** Checkpoints usable from 0 on. */
   checkpoints: number
+  /** The pid of a recorder still writing the log: its streams may end in a record being written. */
+  writer?: number
   files: FileReport[]
 }
 
@@ -40,7 +43,9 @@ const UNREADABLE = new Set(['ELOGFEATURE', 'ELOGVERSION', 'EBYTEORDER', 'ENOLOG'
 
 export function verifyLog(dir: string): VerifyReport {
   const files: FileReport[] = []
-  const done = (checkpoints: number): VerifyReport => ({dir, intact: files.every((f) => f.status === 'ok'), checkpoints, files})
+  const writer = liveWriter(dir)
+  const done = (checkpoints: number): VerifyReport =>
+    ({dir, intact: files.every((f) => f.status === 'ok'), checkpoints, ...(writer === undefined ? {} : {writer}), files})
   let reader: LogReader
   try {
     readHeader(dir)
