@@ -219,6 +219,8 @@ function checkNumbered(reader: LogReader, sub: string, extension: string, name: 
 
 /** One line per file, as `log verify` prints it. */
 export function describeFile(f: FileReport): string {
+  // Details that already name the file read as the whole line.
+  if (f.status !== 'ok' && f.detail?.startsWith(`${f.file} `)) return f.detail
   const intact = f.intact === undefined ? '' : ` (${f.intact} ${f.file.endsWith('.ev') ? 'records' : 'pages'} intact)`
   switch (f.status) {
     case 'ok':
