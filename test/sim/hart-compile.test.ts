@@ -1,6 +1,7 @@
-// Compiled blocks against the interpreter: every ISA program, run in long
-// slices (where hot code runs as compiled blocks) and in slices of random
-// length, must reach exactly the states single-stepping reaches.
+// Compiled blocks against the interpreter: every ISA program, run in slices
+// of random length (where hot code runs as compiled blocks), must reach
+// exactly the states single-stepping reaches. The timer program is left out:
+// where interrupts land depends, by design, on where run() calls begin.
 
 import t from 'tap'
 import {fileURLToPath} from 'node:url'
@@ -10,7 +11,7 @@ import {Stop} from '../../src/lib/sim/hart-env.js'
 import {addi, boardWith, bne, jal, li, sw} from './hart-encode.js'
 
 const BUILD = fileURLToPath(new URL('../../guests/isa/build/', import.meta.url))
-const PROGRAMS = ['alu', 'branch', 'mem', 'muldiv', 'atomic', 'csr', 'trap', 'umode', 'timer', 'sieve']
+const PROGRAMS = ['alu', 'branch', 'mem', 'muldiv', 'atomic', 'csr', 'trap', 'umode', 'sieve']
 const SIEVE_PREFIX = 400_000
 
 /** A seeded generator, so a failure names the slice lengths that caused it. */
@@ -35,11 +36,8 @@ for (const name of PROGRAMS) {
     let slices = 0
     while (mismatch === undefined && sliced.hart.instret < limit && !sliced.poweredOff) {
       const target = Math.min(sliced.hart.instret + next(), limit)
-      const stop = sliced.hart.run(target - sliced.hart.instret)
-      if (stop === Stop.Wfi) sliced.idleTicks += sliced.mtimecmp - sliced.mtime()
-      while (stepped.hart.instret < sliced.hart.instret && !stepped.poweredOff) {
-        if (stepped.hart.run(1) === Stop.Wfi) stepped.idleTicks += stepped.mtimecmp - stepped.mtime()
-      }
+      sliced.hart.run(target - sliced.hart.instret)
+      while (stepped.hart.instret < sliced.hart.instret && !stepped.poweredOff) stepped.hart.run(1)
       mismatch = diffHartState(sliced.hart.saveState(), stepped.hart.saveState())
       if (mismatch === undefined && Buffer.compare(new Uint8Array(sliced.ram), new Uint8Array(stepped.ram)) !== 0) {
         mismatch = 'RAM differs'
@@ -65,7 +63,7 @@ t.test('a block looping on itself stops exactly at the budget and at poll points
   t.equal(polls, 1 + 4, 'entry, then 1024, 2048, 3072, 4096')
   t.equal(board.hart.run(1_000_000, 12_345), Stop.Instret)
   t.equal(board.hart.instret, 12_345)
-  t.equal(board.hart.getReg(6), 3 * Math.floor((12_345 - 2 + 2) / 3), 'x6 counts completed iterations')
+  t.equal(board.hart.getReg(6), 3 * Math.ceil((12_345 - 2) / 3), 'x6 counts the iterations begun')
   t.ok(board.hart.compiledBlocks > 0)
 })
 

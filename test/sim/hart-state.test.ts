@@ -26,7 +26,7 @@ t.test('save, run, restore, run gives identical state and memory', async (t) => 
   board.hart.run(300)
   t.equal(diffHartState(board.hart.saveState(), first), undefined)
   t.same(board.hart.saveState(), first)
-  t.same(new Uint8Array(board.ram), ramFirst)
+  t.equal(Buffer.compare(new Uint8Array(board.ram), ramFirst), 0, 'RAM identical')
   t.equal(decodeHartState(first).instret, 400)
 })
 

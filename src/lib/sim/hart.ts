@@ -295,6 +295,7 @@ export class Hart {
         }
       } else if (++blockHits[k] === COMPILE_AFTER) {
         const block = compileBlock(i32, woff, ramSize)
+        if (block.length !== 0) this.compiledBlocks++
         blockPc[k] = pc
         blockLength[k] = block.length
         blocks[k] = block.run
