@@ -17,15 +17,15 @@ const EVENTS_WEIGHT = 0.15
 const INEXACT_CEILING = 0.999
 
 interface Tally {
-  bytes: number
-  matchingBytes: number
+  bits: number
+  matchingBits: number
   units: number
   matchingUnits: number
   first: string | undefined
 }
 
 export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, outcome: RunOutcome): Evaluation {
-  const tally: Tally = {bytes: 0, matchingBytes: 0, units: 0, matchingUnits: 0, first: undefined}
+  const tally: Tally = {bits: 0, matchingBits: 0, units: 0, matchingUnits: 0, first: undefined}
   const {target} = problem
 
   for (let hart = 0; hart < machine.hartCount; hart++) {
@@ -69,11 +69,11 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
 
   let fitness = 1
   if (!found) {
-    const bytesShare = tally.bytes === 0 ? 1 : tally.matchingBytes / tally.bytes
+    const bitsShare = tally.bits === 0 ? 1 : tally.matchingBits / tally.bits
     const unitsShare = tally.units === 0 ? 1 : tally.matchingUnits / tally.units
     const progress = outcome.budget === 0 ? 1 : outcome.executed / outcome.budget
     const events = outcome.eventsTotal === 0 ? 1 : outcome.eventsMatched / outcome.eventsTotal
-    const mix = STATE_WEIGHT * (bytesShare + unitsShare) / 2 + PROGRESS_WEIGHT * progress + EVENTS_WEIGHT * events
+    const mix = STATE_WEIGHT * (bitsShare + unitsShare) / 2 + PROGRESS_WEIGHT * progress + EVENTS_WEIGHT * events
     fitness = INEXACT_CEILING * mix
   }
 
@@ -94,19 +94,28 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
 function compare(tally: Tally, actual: Uint8Array, expected: Uint8Array, describe: (offset: number) => string): void {
   const length = Math.max(actual.length, expected.length)
   const shared = Math.min(actual.length, expected.length)
-  let matching = 0
+  let differingBits = 0
   let firstOffset = -1
   for (let i = 0; i < shared; i++) {
-    if (actual[i] === expected[i]) matching++
-    else if (firstOffset < 0) firstOffset = i
+    const difference = actual[i] ^ expected[i]
+    if (difference === 0) continue
+    differingBits += BITS_SET[difference]
+    if (firstOffset < 0) firstOffset = i
   }
   if (firstOffset < 0 && actual.length !== expected.length) firstOffset = shared
-  tally.bytes += length
-  tally.matchingBytes += matching
+  tally.bits += 8 * length
+  tally.matchingBits += 8 * shared - differingBits
   tally.units++
   if (firstOffset < 0) tally.matchingUnits++
   else if (tally.first === undefined) tally.first = describe(firstOffset)
 }
+
+/** Set bits of each byte value: a counter one off its target is closer than one a hundred off. */
+const BITS_SET = Uint8Array.from({length: 256}, (_, byte) => {
+  let count = 0
+  for (let b = byte; b; b >>= 1) count += b & 1
+  return count
+})
 
 function byteDifference(what: string, offset: number, actual: Uint8Array, expected: Uint8Array): string {
   const show = (bytes: Uint8Array): string => (offset < bytes.length ? '0x' + bytes[offset].toString(16).padStart(2, '0') : 'nothing')
