@@ -146,3 +146,37 @@ t.test('a writer refuses to resume a log damaged before its last checkpoint, and
   t.equal(statSync(torn).size, sizeBefore, 'the other stream\'s torn tail is left for the report')
   t.notOk(existsSync(join(dir, 'lock')))
 })
+
+t.test('the page store spreads over several pack files and resumes in the last one', async (t) => {
+  const dir = join(t.testdir(), 'dom1.reseer')
+  const packLimit = 3 * 4096
+  const w = LogWriter.create(dir, headerInit(1, 64), {packLimit})
+  const memory = Buffer.alloc(64 * 4096)
+  for (let k = 0; k < 3; k++) {
+    const pages = new Map<number, Buffer>()
+    for (let j = 0; j < 10; j++) pages.set(k * 10 + j, page(k * 10 + j + 1))
+    for (const [p, data] of pages) data.copy(memory, p * 4096)
+    w.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: BigInt(k)}], device: Buffer.alloc(0), pages})
+  }
+  w.close()
+  const packs = readdirSync(join(dir, 'pages'))
+  t.ok(packs.length > 2, `${packs.length} pack files`)
+  for (const name of packs) t.ok(statSync(join(dir, 'pages', name)).size <= packLimit + 4096 + 44, `${name} stays near the limit`)
+  const r = LogReader.open(dir)
+  t.ok(r.memoryAt(2).equals(memory))
+  r.close()
+  t.ok(verifyLog(dir).intact)
+  // A later pack begun by a checkpoint that never became visible goes away on resume.
+  const next = `pack-${String(packs.length).padStart(4, '0')}.dat`
+  writeFileSync(join(dir, 'pages', next), encodePackFrame(page(99), pageHash(page(99))))
+  t.match(verifyLog(dir).files.find((f) => f.file === `pages/${next}`), {status: 'torn'})
+  const {writer} = LogWriter.openForAppend(dir, {packLimit})
+  writer.checkpoint({vcpus: [{state: Buffer.alloc(0), instret: 3n}], device: Buffer.alloc(0), pages: [[40, page(99)]]})
+  writer.close()
+  t.ok(verifyLog(dir).intact)
+  const again = LogReader.open(dir)
+  t.ok(again.pageAt(3, 40).equals(page(99)))
+  t.ok(again.pageAt(3, 29).equals(page(30)))
+  again.close()
+  t.throws(() => LogWriter.create(join(dir, '..', 'other.reseer'), headerInit(), {packLimit: 10}), {message: 'pack limit 10 is too small (at least 4096 bytes)'})
+})

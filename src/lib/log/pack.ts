@@ -17,13 +17,13 @@
 // inflate than it saves in reading. Level 1 is as small as level 6 on pages
 // this short and measured no slower, so the fast setting is used.
 import {createHash} from 'node:crypto'
-import {closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readSync} from 'node:fs'
+import {closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync} from 'node:fs'
 import {join} from 'node:path'
 import {deflateRawSync, inflateRawSync} from 'node:zlib'
 import {crc32c} from './crc32c.js'
 import {damaged} from './envelope.js'
-import {writeAll} from './fsync.js'
-import {PACK_LIMIT, PAGE_SIZE, packFile} from './layout.js'
+import {fsyncDir, writeAll} from './fsync.js'
+import {PACK_LIMIT, PAGES_DIR, PAGE_SIZE, packFile} from './layout.js'
 
 export const PACK_FRAME_HEADER = 40
 export const CODEC_RAW = 0
@@ -111,6 +111,8 @@ export class PackWriter {
   private pendingBytes = 0
   private readonly fresh: ContentLocation[] = []
   private readonly touched = new Set<number>()
+  /** A pack file was created since the last commit: its directory entry must be made durable too. */
+  private created = false
 
   /**
    * Resume after the contents `known` (ids 1..known.length, from the
@@ -118,7 +120,7 @@ export class PackWriter {
    * store. Pack bytes past that point are from a checkpoint that never
    * became visible and are cut off; later packs are removed by the caller.
    */
-  constructor(private readonly dir: string, known: readonly ContentLocation[], pack: number, packBytes: number) {
+  constructor(private readonly dir: string, known: readonly ContentLocation[], pack: number, packBytes: number, private readonly limit = PACK_LIMIT) {
     known.forEach((loc, i) => this.byHash.set(loc.hash.toString('latin1'), i + 1))
     this.nextId = known.length + 1
     this.pack = pack
@@ -127,7 +129,9 @@ export class PackWriter {
   }
 
   private openPack(resumeAt: number): void {
-    this.fd = openSync(join(this.dir, packFile(this.pack)), constants.O_RDWR | constants.O_CREAT, 0o644)
+    const file = join(this.dir, packFile(this.pack))
+    if (!existsSync(file)) this.created = true
+    this.fd = openSync(file, constants.O_RDWR | constants.O_CREAT, 0o644)
     if (fstatSync(this.fd).size !== resumeAt) {
       ftruncateSync(this.fd, resumeAt)
       fsyncSync(this.fd)
@@ -143,7 +147,7 @@ export class PackWriter {
     const known = this.byHash.get(key)
     if (known !== undefined) return known
     const frame = encodePackFrame(data, hash)
-    if (this.packBytes + this.pendingBytes + frame.length > PACK_LIMIT && this.packBytes + this.pendingBytes > 0) this.nextPack()
+    if (this.packBytes + this.pendingBytes + frame.length > this.limit && this.packBytes + this.pendingBytes > 0) this.nextPack()
     const id = this.nextId++
     this.fresh.push({pack: this.pack, offset: this.packBytes + this.pendingBytes, frameBytes: frame.length, hash})
     this.pending.push(frame)
@@ -179,6 +183,8 @@ export class PackWriter {
     this.writePending()
     for (const fd of this.touched) fsyncSync(fd)
     this.touched.clear()
+    if (this.created) fsyncDir(join(this.dir, PAGES_DIR))
+    this.created = false
     const contents = this.fresh.splice(0)
     return {firstId: this.nextId - contents.length, contents, pack: this.pack, packBytes: this.packBytes}
   }

@@ -11,7 +11,7 @@ import {ReseerError} from '../cli/errors.js'
 import {type CheckpointManifest, type VcpuCheckpoint, encodeManifest} from './checkpoint.js'
 import {fsyncDir, writeFileAtomic} from './fsync.js'
 import {type LogHeader, type LogHeaderInit, decodeHeader, encodeHeader} from './header.js'
-import {CHECKPOINTS_DIR, EVENTS_DIR, HEADER_FILE, PAGES_DIR, PAGE_SIZE, PATHS_DIR, SUMMARIES_DIR, checkpointFile, packFile, streamFile} from './layout.js'
+import {CHECKPOINTS_DIR, EVENTS_DIR, HEADER_FILE, PACK_LIMIT, PAGES_DIR, PAGE_SIZE, PATHS_DIR, SUMMARIES_DIR, checkpointFile, packFile, streamFile} from './layout.js'
 import {type WriterLock, acquireWriterLock} from './lock.js'
 import {PackWriter} from './pack.js'
 import {LogReader} from './reader.js'
@@ -37,6 +37,11 @@ export interface CheckpointInput {
   meta?: Record<string, unknown>
 }
 
+export interface WriterOptions {
+  /** Start a new pack file once the current one passes this many bytes (default 256 MiB), for file systems with small file limits. */
+  packLimit?: number
+}
+
 /** What reopening found and cut, for the recorder to report. */
 export interface ResumeReport {
   checkpoints: number
@@ -59,8 +64,9 @@ export class LogWriter {
   ) {}
 
   /** Create a new log directory (it must not exist, or be empty) and take its writer lock. */
-  static create(dir: string, init: LogHeaderInit): LogWriter {
+  static create(dir: string, init: LogHeaderInit, options: WriterOptions = {}): LogWriter {
     const headerBytes = encodeHeader(init)
+    const limit = packLimit(options)
     if (existsSync(dir) && readdirSync(dir).length > 0) {
       throw new ReseerError(`log directory ${dir} already exists and is not empty`, {code: 'ELOGEXISTS', hint: 'remove it or record under another name'})
     }
@@ -69,7 +75,7 @@ export class LogWriter {
     try {
       for (const sub of [EVENTS_DIR, CHECKPOINTS_DIR, PAGES_DIR, SUMMARIES_DIR, PATHS_DIR]) mkdirSync(join(dir, sub))
       const streams = Array.from({length: init.vcpus}, (_, v) => new EventStreamWriter(join(dir, streamFile(v)), v, 0, 0n))
-      const packs = new PackWriter(dir, [], 0, 0)
+      const packs = new PackWriter(dir, [], 0, 0, limit)
       for (const s of streams) s.sync()
       packs.commit()
       for (const sub of [EVENTS_DIR, PAGES_DIR]) fsyncDir(join(dir, sub))
@@ -89,7 +95,8 @@ export class LogWriter {
    * never became visible, and continue after the last visible checkpoint.
    * A stream damaged before its last checkpoint's length is refused, not cut.
    */
-  static openForAppend(dir: string): {writer: LogWriter; resumed: ResumeReport} {
+  static openForAppend(dir: string, options: WriterOptions = {}): {writer: LogWriter; resumed: ResumeReport} {
+    const limit = packLimit(options)
     const lock = acquireWriterLock(dir)
     try {
       const reader = LogReader.open(dir)
@@ -119,7 +126,7 @@ export class LogWriter {
         const pack = last?.pack ?? 0
         const packBytes = last?.packBytes ?? 0
         const droppedPackBytes = dropUnfinishedPacks(dir, pack, packBytes)
-        const packs = new PackWriter(dir, reader.contentLocations(), pack, packBytes)
+        const packs = new PackWriter(dir, reader.contentLocations(), pack, packBytes, limit)
         const writer = new LogWriter(dir, header, lock, streams, packs, reader.checkpointCount)
         return {writer, resumed: {checkpoints: reader.checkpointCount, cutEventBytes, droppedPackBytes}}
       } finally {
@@ -233,6 +240,12 @@ export class LogWriter {
   private assertOpen(): void {
     if (this.closed) throw new ReseerError(`log ${this.dir} is closed`, {code: 'ELOGCLOSED'})
   }
+}
+
+function packLimit(options: WriterOptions): number {
+  const limit = options.packLimit ?? PACK_LIMIT
+  if (!Number.isSafeInteger(limit) || limit < PAGE_SIZE) throw new ReseerError(`pack limit ${limit} is too small (at least ${PAGE_SIZE} bytes)`, {code: 'ELOGOPTION'})
+  return limit
 }
 
 /** Cut the page store back to where the last visible checkpoint left it. */
