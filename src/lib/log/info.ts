@@ -1,7 +1,7 @@
 // The summary of a log directory that `log info` shows: what was recorded,
 // how far, how many events of each kind, which intervals have found paths,
 // and what it all takes on disk.
-import {statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {eventKindName} from './events.js'
 import type {LogHeader} from './header.js'
@@ -65,11 +65,13 @@ export function logInfo(dir: string): LogInfo {
     for (let v = 0; v < header.vcpus; v++) {
       const events: Record<string, number> = {}
       const file = join(dir, streamFile(v))
-      const end = scanStream(file, {onRecord: (r) => {
-        const name = eventKindName(r.kind)
-        events[name] = (events[name] ?? 0) + 1
-      }})
-      if (end.status !== 'ok') damage.push(`${streamFile(v)}: ${end.status} at offset ${end.damageOffset}`)
+      const end: StreamEnd = existsSync(file)
+        ? scanStream(file, {onRecord: (r) => {
+          const name = eventKindName(r.kind)
+          events[name] = (events[name] ?? 0) + 1
+        }})
+        : {status: 'corrupt', goodBytes: 0, records: 0, endBytes: 0, damageOffset: 0, detail: 'missing'}
+      if (end.status !== 'ok') damage.push(`${streamFile(v)}: ${end.detail === 'missing' ? 'missing' : `${end.status} at offset ${end.damageOffset}`}`)
       perVcpu.push({
         vcpu: v,
         instretFirst: count > 0 ? reader.manifest(0).vcpus[v].instret.toString() : null,

@@ -122,6 +122,8 @@ export class LogWriter {
           return {file, goodBytes: end.goodBytes, cut: end.endBytes - end.goodBytes, instret}
         })
         const streams = ends.map((e, v) => new EventStreamWriter(e.file, v, e.goodBytes, e.instret))
+        // A stream file lost before any checkpoint counted on it was created afresh just now.
+        fsyncDir(join(dir, EVENTS_DIR))
         const cutEventBytes = ends.map((e) => e.cut)
         const pack = last?.pack ?? 0
         const packBytes = last?.packBytes ?? 0
