@@ -55,3 +55,22 @@ t.test('virtio-blk: dbench runs on the parallel machine', async (t) => {
   t.ok(readFileSync(options.disks[0].path).every((b) => b === 0), 'the image is untouched')
   t.equal(m.disks[0].dirtyBlocks().length, 64)
 })
+
+t.test('virtio-net: netperf against a deterministic echo peer made of injected events', async (t) => {
+  const expectedNet = readFileSync(new URL('../../guests/expected/netperf.out', import.meta.url), 'utf8')
+  const sent: Array<[number, number]> = []
+  const options: MachineOptions = {vcpus: 2, memoryMiB: 16, kernel: elf('netperf'), cmdline: '', disks: [],
+    vifs: [{peer: '127.0.0.1:9', mac: '02:00:5e:10:20:30'}]}
+  const m: DeterministicMachine = new DeterministicMachine(options, {
+    // Echo each frame back to the sending hart 500 instructions later.
+    network: (vif, frame, hart, instret) => {
+      t.equal(Buffer.from(frame.subarray(6, 12)).toString('hex'), '02005e102030', 'the source is the vif MAC')
+      sent.push([hart, instret])
+      m.inject(hart, {kind: 'frame', at: instret + 500, vif, frame})
+    },
+    observer: {dmaWrite: (_h, _i, _a, bytes) => t.ok(bytes.length > 0)},
+  })
+  t.same(m.runToHalt(10_000, 1_000_000_000), {kind: 'poweroff', code: 0, hart: 0})
+  t.equal(new TextDecoder().decode(m.console), expectedNet)
+  t.equal(sent.length, 128)
+})

@@ -9,7 +9,7 @@ import {ReseerError} from '../cli/errors.js'
 import {PAGE_SHIFT} from './board.js'
 import {Hart} from './hart.js'
 import {ACCESS_READ, ACCESS_WRITE, type HartEnv, RAM_BASE, Stop} from './hart-env.js'
-import {type BootImage, checkOptions, loadBootImage, type MachineOptions, virtioSlots} from './machine.js'
+import {type BootImage, checkOptions, loadBootImage, type MachineOptions, virtioSlots, vifMac} from './machine.js'
 import {DEVICE_MIP, DEVICE_STATE_WORDS, MachineDevices} from './machine-devices.js'
 import type {MachineEvent} from './machine-events.js'
 import type {MachineObserver} from './machine-observer.js'
@@ -19,6 +19,7 @@ import type {GuestMemory} from './devices/device.js'
 import {DiskImage} from './devices/disk-image.js'
 import {VirtioBlk} from './devices/virtio-blk.js'
 import type {VirtioBackend} from './devices/virtio-mmio.js'
+import {NET_RX_QUEUE, receivedPacket, VirtioNet} from './devices/virtio-net.js'
 
 export type StopReason = 'budget' | 'instret' | 'page' | 'wfi' | 'halt' | 'fatal'
 
@@ -53,6 +54,8 @@ export interface DeterministicOptions {
    */
   interrupts?: 'devices' | 'events'
   observer?: MachineObserver
+  /** Receives every frame the guest transmits; without it frames are dropped. */
+  network?: (vif: number, frame: Uint8Array, hart: number, instret: number) => void
 }
 
 /** A complete copy of the machine, to restore exactly. */
@@ -95,6 +98,11 @@ export class DeterministicMachine {
   private base?: DeterministicState
   /** The hart whose MMIO access is being served, to whom device DMA is attributed. */
   private mmioHart = 0
+  /** The hart inside runHart, and whether an event was injected for it meanwhile (from a device callback). */
+  private running = -1
+  private rescheduled = false
+  /** The virtio slot of each vif. */
+  private readonly netSlots: number[]
 
   constructor(readonly options: MachineOptions, settings: DeterministicOptions = {}) {
     checkOptions(options)
@@ -109,7 +117,13 @@ export class DeterministicMachine {
     this.touched = new Uint8Array(this.pages)
     this.disks = options.disks.map((disk) => new DiskImage(disk.path, disk.readonly, DiskImage.load(disk.path, false)))
     const virtio: Array<VirtioBackend | undefined> = []
-    virtioSlots(options).disks.forEach((slot, i) => (virtio[slot] = new VirtioBlk(this.disks[i])))
+    const slots = virtioSlots(options)
+    this.netSlots = slots.vifs
+    slots.disks.forEach((slot, i) => (virtio[slot] = new VirtioBlk(this.disks[i])))
+    slots.vifs.forEach((slot, i) => {
+      virtio[slot] = new VirtioNet(vifMac(options.vifs[i], i), (frame) =>
+        settings.network?.(i, frame, this.mmioHart, this.harts[this.mmioHart].instret))
+    })
     this.devices = new MachineDevices(new Int32Array(DEVICE_STATE_WORDS), {
       harts,
       time: (hart) => this.readTime(hart),
@@ -172,6 +186,15 @@ export class DeterministicMachine {
       this.noteAccess(h, pending.page, pending.write)
       this.pending[h] = undefined
     }
+    this.running = h
+    try {
+      return this.step(h, hart, request)
+    } finally {
+      this.running = -1
+    }
+  }
+
+  private step(h: number, hart: Hart, request: RunRequest): RunResult {
     const target = hart.instret + request.budget
     const limit = Math.min(target, request.untilInstret ?? Infinity)
     let slept = false
@@ -198,6 +221,10 @@ export class DeterministicMachine {
           }
           return {reason: 'wfi'}
         case Stop.Halt:
+          if (!this.finish && this.rescheduled) {
+            this.rescheduled = false
+            continue
+          }
           return {reason: 'halt'}
         case Stop.Fatal:
           return {reason: 'fatal'}
@@ -237,6 +264,9 @@ export class DeterministicMachine {
   /** Deliver `event` to hart `h` when it has retired exactly event.at instructions. */
   inject(h: number, event: MachineEvent): void {
     const hart = this.hartAt(h)
+    if (event.kind === 'frame' && !(event.vif >= 0 && event.vif < this.netSlots.length)) {
+      throw new ReseerError(`frame for vif ${event.vif}: this machine has ${this.netSlots.length} vifs`)
+    }
     if (!Number.isInteger(event.at) || event.at < hart.instret) {
       throw new ReseerError(`event at ${event.at} for hart ${h}, which has already retired ${hart.instret} instructions`)
     }
@@ -244,6 +274,8 @@ export class DeterministicMachine {
     let i = queue.length
     while (i > 0 && queue[i - 1].at > event.at) i--
     queue.splice(i, 0, event)
+    // Injected by a device callback while h runs: stop at the next poll to set the run's instret limit anew.
+    if (h === this.running) this.rescheduled = true
   }
 
   /** RAM pages written since clearDirty(), by any hart or device, ascending. */
@@ -392,7 +424,7 @@ export class DeterministicMachine {
   }
 
   private poll(h: number): boolean {
-    if (this.devices.test.finish !== Finish.Running) return true
+    if (this.devices.test.finish !== Finish.Running || this.rescheduled) return true
     if (!this.interruptsFromEvents) {
       const hart = this.harts[h]
       this.setLines(h, this.devices.interruptLines(h, this.time.now(h, hart.instret)))
@@ -419,6 +451,10 @@ export class DeterministicMachine {
           break
         case 'console':
           this.devices.uart.receive(event.byte)
+          break
+        case 'frame':
+          this.mmioHart = h
+          this.devices.virtio[this.netSlots[event.vif]].deliver(NET_RX_QUEUE, receivedPacket(event.frame))
           break
       }
       this.observer?.input?.(h, instret, event)

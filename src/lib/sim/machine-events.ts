@@ -7,4 +7,6 @@ export type MachineEvent =
   | {kind: 'interrupts'; at: number; mip: number}
   /** A byte arrives in the UART's receive FIFO. */
   | {kind: 'console'; at: number; byte: number}
+  /** An ethernet frame arrives at vif `vif` (dropped if the driver has no receive buffer posted). */
+  | {kind: 'frame'; at: number; vif: number; frame: Uint8Array}
 

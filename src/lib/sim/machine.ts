@@ -6,6 +6,7 @@ import {ReseerError} from '../cli/errors.js'
 import {MAX_HARTS, MAX_MEMORY_MIB, MIN_MEMORY_MIB, VIRTIO_SLOTS} from './board.js'
 import {loadElf, readElf} from './elf.js'
 import {boardTree, encodeFdt, fdtAddress} from './fdt.js'
+import {defaultMac, parseMac} from './devices/virtio-net.js'
 import {RAM_BASE} from './hart-env.js'
 
 export interface MachineDisk {
@@ -14,10 +15,12 @@ export interface MachineDisk {
 }
 
 export interface MachineVif {
-  /** host:port the guest's frames are sent to. */
+  /** host:port the guest's frames are sent to, one UDP datagram each. */
   peer: string
-  /** host:port to receive on. */
+  /** host:port to receive on; any free loopback port if absent. */
   local?: string
+  /** aa:bb:cc:dd:ee:ff; QEMU's default 52:54:00:12:34:56 (+ the vif's index) if absent. */
+  mac?: string
 }
 
 /** A domain as the sim machine needs it; the config model maps xl.cfg onto this. */
@@ -45,9 +48,13 @@ export function checkOptions(options: MachineOptions): void {
   if (!Number.isInteger(memoryMiB) || memoryMiB < MIN_MEMORY_MIB || memoryMiB > MAX_MEMORY_MIB) {
     throw new ReseerError(`memory=${memoryMiB}: the sim machine takes ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB} MiB`, {code: 'EMEMORY', exitCode: 2})
   }
-  if (options.vifs.length > 0) {
-    throw new ReseerError('the sim machine has no virtio network yet', {code: 'ENODEV', hint: 'remove vif= from the config'})
-  }
+  options.vifs.forEach((vif, i) => {
+    parseHostPort(vif.peer, `vif ${i} peer`)
+    if (vif.local !== undefined) parseHostPort(vif.local, `vif ${i} local address`)
+    if (vif.mac !== undefined && !parseMac(vif.mac)) {
+      throw new ReseerError(`vif ${i}: mac=${vif.mac} is not of the form aa:bb:cc:dd:ee:ff`, {code: 'EVIF', exitCode: 2})
+    }
+  })
   if (options.disks.length + options.vifs.length > VIRTIO_SLOTS) {
     throw new ReseerError(`${options.disks.length} disks and ${options.vifs.length} vifs: the virt board has ${VIRTIO_SLOTS} virtio slots`, {code: 'ENODEV', exitCode: 2})
   }
@@ -79,4 +86,19 @@ export function loadBootImage(options: MachineOptions, ram: Uint8Array): BootIma
 export function virtioSlots(options: {disks: readonly unknown[]; vifs: readonly unknown[]}): {disks: number[]; vifs: number[]} {
   let slot = VIRTIO_SLOTS
   return {disks: options.disks.map(() => --slot), vifs: options.vifs.map(() => --slot)}
+}
+
+/** "host:port" as a UDP endpoint. */
+export function parseHostPort(text: string, what: string): {host: string; port: number} {
+  const match = /^(.+):(\d+)$/.exec(text)
+  const port = match ? Number(match[2]) : NaN
+  if (!match || port < 1 || port > 65535) {
+    throw new ReseerError(`${what} ${JSON.stringify(text)}: expected host:port`, {code: 'EVIF', exitCode: 2})
+  }
+  return {host: match[1], port}
+}
+
+/** The MAC of vif `index`. */
+export function vifMac(vif: MachineVif, index: number): Uint8Array {
+  return vif.mac === undefined ? defaultMac(index) : parseMac(vif.mac)!
 }

@@ -58,6 +58,8 @@ export interface VirtioBackend {
   config(offset: number): number
   /** Serve one request from `queue`; returns how many bytes it wrote into the chain. */
   process(queue: number, chain: Descriptor[], memory: GuestMemory): number
+  /** A queue whose buffers wait for the device to fill them (virtio-net receive): notifying it serves nothing. */
+  readonly passiveQueue?: number
 }
 
 export class VirtioMmio implements Device {
@@ -177,8 +179,38 @@ export class VirtioMmio implements Device {
     this.irqs.setLevel(this.irq, true)
   }
 
+  /** Whether the driver has a buffer waiting on `queue`. */
+  hasAvailable(queue: number): boolean {
+    const s = this.state
+    const base = S_QUEUES + queue * Q_WORDS
+    if (!s[base + Q_READY]) return false
+    const idx = this.memory.read((s[base + Q_DRIVER] >>> 0) + 2, 2)
+    return idx !== undefined && (idx[0] | (idx[1] << 8)) !== s[base + Q_LAST_AVAIL]
+  }
+
+  /**
+   * Fill the next buffer of a passive queue with bytes from outside the guest
+   * (a received frame). false when the driver has no buffer waiting.
+   */
+  deliver(queue: number, bytes: Uint8Array): boolean {
+    const request = this.nextAvailable(queue)
+    if (!request) return false
+    let offset = 0
+    for (const d of request.chain) {
+      if (!d.writable || offset >= bytes.length) continue
+      const n = Math.min(d.length, bytes.length - offset)
+      if (!this.memory.write(d.addr, bytes.subarray(offset, offset + n), true)) {
+        this.fail()
+        return false
+      }
+      offset += n
+    }
+    this.putUsed(queue, request.head, offset)
+    return true
+  }
+
   private notify(queue: number): void {
-    if (!this.backend || queue < 0 || queue >= MAX_QUEUES) return
+    if (!this.backend || queue < 0 || queue >= MAX_QUEUES || queue === this.backend.passiveQueue) return
     for (let request = this.nextAvailable(queue); request; request = this.nextAvailable(queue)) {
       this.putUsed(queue, request.head, this.backend.process(queue, request.chain, this.memory))
     }
