@@ -7,7 +7,7 @@ import {findRecord, removeRecord} from './rundir.js'
 
 export interface CreateOptions {
   paused?: boolean
-  record?: {logDir: string; interval?: string; mode?: string}
+  record?: {logDir: string; interval?: string; mode?: string; durationMs?: number}
 }
 
 export async function createDomain(config: DomainConfig, options: CreateOptions = {}): Promise<LaunchResult> {

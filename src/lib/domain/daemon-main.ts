@@ -9,12 +9,13 @@ import {ParallelMachine, type ParallelOutcome} from '../sim/parallel/parallel-ma
 import type {LaunchOptions} from './launch.js'
 import {claimDomain, removeRecord, socketPath, writeRecord} from './rundir.js'
 import {ControlServer, type DomainHost} from './server.js'
-import {DomainRecorder} from './domain-recorder.js'
+import {DomainRecorder, type RecordRequest} from './domain-recorder.js'
 
 type RunState = 'running' | 'paused' | 'shutdown'
 
 class SimDomain implements DomainHost {
   private machine!: ParallelMachine
+  private run!: Promise<ParallelOutcome>
   private state: RunState = 'running'
   private readonly recorder: DomainRecorder
   server!: ControlServer
@@ -27,16 +28,20 @@ class SimDomain implements DomainHost {
     this.recorder = new DomainRecorder(config)
   }
 
-  /** Build and start the machine; with paused it is parked before the first instruction. */
-  async boot(paused: boolean): Promise<void> {
+  /**
+   * Build and start the machine. With `park` every hart is parked before its
+   * first instruction (asked before any worker has loaded, the pause takes
+   * effect there): for -p, and to record from the very start.
+   */
+  async boot(park: boolean): Promise<void> {
     this.machine = new ParallelMachine(machineOptionsFor(this.config), {
       console: (bytes) => this.server.consoleOutput(bytes),
-      observer: this.recorder.observer,
+      observer: this.recorder.tap,
     })
-    const run = this.machine.start()
-    run.then((outcome) => this.onFinish(outcome), (error: Error) => this.onCrash(error.message))
+    this.run = this.machine.start()
+    this.run.then((outcome) => this.onFinish(outcome), (error: Error) => this.onCrash(error.message))
     this.state = 'running'
-    if (paused) await this.pause()
+    if (park) await this.pause()
   }
 
   status(): Record<string, unknown> {
@@ -49,6 +54,7 @@ class SimDomain implements DomainHost {
       runState: this.state,
       cpuSeconds: (usage.user + usage.system) / 1e6,
       ...(this.recorder.active ? {recording: this.recorder.logDir} : {}),
+      ...(this.recorder.status() ? {record: this.recorder.status()} : {}),
     }
   }
 
@@ -65,7 +71,7 @@ class SimDomain implements DomainHost {
   }
 
   async destroy(): Promise<void> {
-    await this.recorder.stop(this.machine, 'destroyed')
+    if (this.recorder.active) await this.recorder.stop()
     if (this.state !== 'shutdown') await this.machine.stop().catch(() => undefined)
     this.end(0)
   }
@@ -75,20 +81,23 @@ class SimDomain implements DomainHost {
   }
 
   checkpoint(): Promise<Record<string, unknown>> {
-    return this.recorder.checkpoint(this.machine)
+    return this.recorder.checkpoint()
   }
 
-  recordStart(req: {logDir: string; interval?: string; mode?: string}): Promise<Record<string, unknown>> {
+  /** Record from now on; a domain parked by -p stays parked after checkpoint 0. */
+  async recordStart(req: RecordRequest): Promise<Record<string, unknown>> {
     if (this.state === 'shutdown') throw new ReseerError(`domain ${this.config.name} has shut down; nothing to record`)
-    return this.recorder.start(this.machine, req)
+    const result = await this.recorder.start(this.machine, this.run, req)
+    if (this.state === 'paused') await this.machine.pause()
+    return result
   }
 
   recordStop(): Promise<Record<string, unknown>> {
-    return this.recorder.stop(this.machine, 'stopped')
+    return this.recorder.stop()
   }
 
   private async onFinish(outcome: ParallelOutcome): Promise<void> {
-    await this.recorder.finish(this.machine, outcome).catch((error: Error) => process.stderr.write(errorLine(error) + '\n'))
+    await this.recorder.finish()
     if (outcome.kind === 'stopped') return
     const action = outcome.kind === 'poweroff' ? this.config.onPoweroff : outcome.kind === 'reboot' ? this.config.onReboot : this.config.onCrash
     process.stderr.write(`domain ${this.config.name}: ${describe(outcome)}; on_${outcome.kind === 'poweroff' ? 'poweroff' : outcome.kind === 'reboot' ? 'reboot' : 'crash'}=${action}\n`)
@@ -130,8 +139,11 @@ async function main(): Promise<number> {
     domain = new SimDomain(config, claim.domid)
     domain.server = new ControlServer(domain, socketPath(config.name))
     await domain.server.listen()
-    await domain.boot(Boolean(options.paused))
-    if (options.record) await domain.recordStart(options.record)
+    await domain.boot(Boolean(options.paused) || Boolean(options.record))
+    if (options.record) {
+      await domain.recordStart(options.record)
+      if (!options.paused) await domain.unpause()
+    }
     writeRecord({
       name: config.name, domid: claim.domid, pid: process.pid, configFile: config.configFile,
       socket: socketPath(config.name), vcpus: config.vcpus, memoryMiB: config.memoryMiB, created: Date.now(),

@@ -1,50 +1,97 @@
-// Recording inside a domain's process. The machine's observer is fixed when
-// the machine is built, so the domain always hands the machine this
-// recorder's observer, which forwards to a record session only while one is
-// active.
+// Recording inside a domain's process. The machine is built with a recorder
+// tap; `record` connects a record session to it for as long as it runs, and
+// the session pauses the harts for its checkpoints. When the guest stops,
+// the session writes its final checkpoint before the process goes away.
 import {ReseerError} from '../cli/errors.js'
+import {packageVersion} from '../cli/package-info.js'
+import {parseInterval} from '../cli/durations.js'
 import type {DomainConfig} from '../config/domain-config.js'
-import type {MachineObserver} from '../sim/machine-observer.js'
+import {RecorderTap} from '../record/recorder-tap.js'
+import {RecordSession, type RecordResult} from '../record/session.js'
+import type {RecordingMode} from '../log/header.js'
 import type {ParallelMachine, ParallelOutcome} from '../sim/parallel/parallel-machine.js'
 
-export class DomainRecorder {
-  logDir?: string
-  private session?: MachineObserver
-  readonly observer: MachineObserver
+export interface RecordRequest {
+  logDir: string
+  interval?: string
+  mode?: string
+  durationMs?: number
+}
 
-  constructor(readonly config: DomainConfig) {
-    const forward = <K extends keyof MachineObserver>(key: K) =>
-      ((...args: unknown[]) => (this.session?.[key] as ((...a: unknown[]) => void) | undefined)?.(...args)) as NonNullable<MachineObserver[K]>
-    this.observer = {
-      timeRead: forward('timeRead'),
-      interruptLines: forward('interruptLines'),
-      deviceRead: forward('deviceRead'),
-      input: forward('input'),
-      dmaWrite: forward('dmaWrite'),
-      pageAccess: forward('pageAccess'),
-    }
-  }
+export class DomainRecorder {
+  readonly tap = new RecorderTap()
+  private session?: RecordSession
+  private result?: Promise<RecordResult | undefined>
+  private lastEnd?: Record<string, unknown>
+
+  constructor(readonly config: DomainConfig) {}
 
   get active(): boolean {
     return this.session !== undefined
   }
 
-  async start(_machine: ParallelMachine, _req: {logDir: string; interval?: string; mode?: string}): Promise<Record<string, unknown>> {
-    throw new ReseerError(`recording a running sim domain is not available in this build`, {code: 'ENOTSUP'})
+  get logDir(): string | undefined {
+    return this.session?.logDir
   }
 
-  async checkpoint(_machine: ParallelMachine): Promise<Record<string, unknown>> {
-    if (!this.session) throw new ReseerError(`domain ${this.config.name} is not being recorded`, {code: 'ENOTRECORDING', hint: `start with 'reseer-xl record ${this.config.name}'`})
-    return {}
+  /** Summary of the recording in progress, or of the last one. */
+  status(): Record<string, unknown> | undefined {
+    if (this.session) return {logDir: this.session.logDir, ...this.session.progress}
+    return this.lastEnd
   }
 
-  async stop(_machine: ParallelMachine, _why: string): Promise<Record<string, unknown>> {
-    if (!this.session) return {recording: false}
-    this.session = undefined
-    return {recording: false}
+  /** Start recording the running machine; resolves once checkpoint 0 is in the log. */
+  async start(machine: ParallelMachine, finished: Promise<ParallelOutcome>, req: RecordRequest): Promise<Record<string, unknown>> {
+    if (this.session) throw new ReseerError(`domain ${this.config.name} is already being recorded into ${this.session.logDir}`, {code: 'ERECORDING'})
+    let first!: () => void
+    const started = new Promise<void>((resolve) => (first = resolve))
+    const session = RecordSession.attach({machine, tap: this.tap, finished}, req.logDir, {
+      interval: req.interval ? parseInterval(req.interval) : undefined,
+      mode: (req.mode ?? 'reseer') as RecordingMode,
+      durationMs: req.durationMs,
+      creator: {tool: 'reseer-xl', version: packageVersion()},
+      domain: this.config.name,
+      config: this.config as unknown as Record<string, unknown>,
+      onProgress: () => first(),
+    })
+    this.session = session
+    const run = session.run()
+    this.result = run.then((result) => {
+      this.lastEnd = {logDir: result.logDir, end: result.end, ...result.progress}
+      return result
+    }, (error: Error) => {
+      this.lastEnd = {logDir: req.logDir, error: error.message}
+      process.stderr.write(`reseer-xl: ${error.message}\n`)
+      return undefined
+    }).finally(() => {
+      if (this.session === session) this.session = undefined
+      first()
+    })
+    await started
+    if (!this.session) {
+      throw new ReseerError(String(this.lastEnd?.error ?? `recording of ${this.config.name} ended at once`), {code: 'ERECORD'})
+    }
+    return {logDir: req.logDir, recording: true}
   }
 
-  async finish(_machine: ParallelMachine, _outcome: ParallelOutcome): Promise<void> {
-    this.session = undefined
+  async checkpoint(): Promise<Record<string, unknown>> {
+    if (!this.session) {
+      throw new ReseerError(`domain ${this.config.name} is not being recorded`, {code: 'ENOTRECORDING', hint: `start with 'reseer-xl record ${this.config.name}'`})
+    }
+    const index = await this.session.checkpoint()
+    return {checkpoint: index, logDir: this.session.logDir}
+  }
+
+  /** End the recording (final checkpoint, log closed); the domain runs on. */
+  async stop(): Promise<Record<string, unknown>> {
+    if (!this.session) throw new ReseerError(`domain ${this.config.name} is not being recorded`, {code: 'ENOTRECORDING'})
+    await this.session.stop().catch(() => undefined)
+    await this.result
+    return {recording: false, ...this.lastEnd}
+  }
+
+  /** The machine has stopped: let a recording in progress write its last checkpoint. */
+  async finish(): Promise<void> {
+    await this.result
   }
 }

@@ -14,7 +14,7 @@ export interface LaunchOptions {
   /** Start paused (xl create -p). */
   paused?: boolean
   /** Record from the first instruction into this log directory. */
-  record?: {logDir: string; interval?: string; mode?: string}
+  record?: {logDir: string; interval?: string; mode?: string; durationMs?: number}
 }
 
 export interface LaunchResult {

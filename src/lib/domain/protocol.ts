@@ -11,7 +11,7 @@ export type Request =
   | {op: 'destroy'}
   | {op: 'console'}
   | {op: 'checkpoint'}
-  | {op: 'record-start'; logDir: string; interval?: string; mode?: string}
+  | {op: 'record-start'; logDir: string; interval?: string; mode?: string; durationMs?: number}
   | {op: 'record-stop'}
 
 export interface Reply {
