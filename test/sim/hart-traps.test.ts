@@ -124,7 +124,9 @@ t.test('run() stops at the instret limit and at the budget', async (t) => {
   t.equal(board.hart.run(10), 0)
   t.equal(board.hart.instret, 35)
   t.equal(board.hart.getReg(10), 18)
-  t.throws(() => board.hart.run(-1), /budget must be a non-negative number/)
+  t.throws(() => board.hart.run(-1), /budget must be a non-negative integer or Infinity, got -1/)
+  t.throws(() => board.hart.run(1.5), /budget must be a non-negative integer/)
+  t.throws(() => board.hart.run(1, NaN), /instretLimit must be a non-negative integer or Infinity, got NaN/)
 })
 
 t.test('a poweroff write halts the hart at that instruction', async (t) => {

@@ -58,6 +58,11 @@ function mulhs(a: number, b: number): number {
   return Math.round((a * b - lo) / TWO_32) | 0
 }
 
+/** An instruction count: a non-negative integer, or Infinity for no limit. */
+function isCount(value: number): boolean {
+  return value === Infinity || (Number.isInteger(value) && value >= 0)
+}
+
 function hex32(value: number): string {
   return '0x' + (value >>> 0).toString(16).padStart(8, '0')
 }
@@ -183,7 +188,8 @@ export class Hart {
    * sequence of run() calls and mip settings always gives the same execution.
    */
   run(budget: number, instretLimit = Infinity): Stop {
-    if (!(budget >= 0)) throw new RangeError(`budget must be a non-negative number, got ${budget}`)
+    if (!isCount(budget)) throw new RangeError(`budget must be a non-negative integer or Infinity, got ${budget}`)
+    if (!isCount(instretLimit)) throw new RangeError(`instretLimit must be a non-negative integer or Infinity, got ${instretLimit}`)
     if (this.fatal !== undefined) return Stop.Fatal
     let end = this.instret + budget
     let endStop = Stop.Budget
