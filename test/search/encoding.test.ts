@@ -10,7 +10,7 @@ import {
   pathToString,
   unpackPath,
 } from '../../src/lib/search/path.js'
-import {crossover, mutate} from '../../src/lib/search/operators.js'
+import {crossover, mutate, shift} from '../../src/lib/search/operators.js'
 
 t.test('the generator is reproducible from its seed and forks reproducibly', async t => {
   const draw = (random: SeededRandom) => Array.from({length: 8}, () => random.nextU32())
@@ -80,4 +80,14 @@ t.test('mutation flips about rate * length bits', async t => {
   t.ok(flipped > 800 && flipped < 1200, `${flipped} flips over 100 mutations`)
   t.same(mutate(path, 0, random), path)
   t.ok(mutate(path, 1, random).every(bit => bit === 1))
+})
+
+t.test('a shift moves one switch between harts by one decision point', async t => {
+  const random = new SeededRandom(8)
+  for (let i = 0; i < 20; i++) {
+    const moved = pathToString(shift(pathFromString('1110111'), random))
+    t.ok(['1101111', '1111011', '1110111'].includes(moved), moved) || t.fail()
+  }
+  t.equal(pathToString(shift(pathFromString('1111'), random)), '1111', 'no switch, nothing to move')
+  t.equal(pathToString(shift(pathFromString('0'), random)), '0')
 })

@@ -86,6 +86,15 @@ t.test('a damaged target is never reported found, and the damaged byte is named'
   }
 })
 
+t.test('a stalled GA replaces its population and still never passes a damaged target', async t => {
+  const {runner} = raceInterval(4, secretPath(16, 2), {damage: true})
+  const progress: number[] = []
+  const result = await searchInterval(new LocalEvaluator(runner), {seed: 3, maxGenerations: 30, ga: {stallGenerations: 2}}, p => progress.push(p.bestFitness))
+  t.equal(result.found, false)
+  t.equal(result.generations, 30)
+  t.ok(progress.every((fitness, i) => i === 0 || fitness >= progress[i - 1]), 'elitism keeps the best through every restart')
+})
+
 t.test('budgets of generations, evaluations and injected time stop the search', async t => {
   const {runner} = raceInterval(4, secretPath(16, 2), {damage: true})
   const evaluator = new LocalEvaluator(runner)
@@ -116,6 +125,8 @@ t.test('bad settings are refused with one clear error', async t => {
     [{ga: {mutationRate: 2}}, /ga.mutationRate is 2, expected a probability/],
     [{ga: {crossover: 'three-point'}}, /ga.crossover/],
     [{ga: {paceSlacks: []}}, /ga.paceSlacks/],
+    [{ga: {shiftRate: -0.1}}, /ga.shiftRate/],
+    [{ga: {stallGenerations: 1.5}}, /ga.stallGenerations/],
   ]
   for (const [settings, message] of cases) {
     await t.rejects(searchInterval(evaluator, settings as never), {name: 'ReseerError', code: 'EBADSETTING', message})

@@ -9,7 +9,7 @@
 
 import type {Candidate, Evaluation} from './evaluator.js'
 import type {Ledger, SearchResult} from './ledger.js'
-import {crossover, mutate, randomPath} from './operators.js'
+import {crossover, mutate, randomPath, shift} from './operators.js'
 import type {Path} from './path.js'
 import {SeededRandom} from './prng.js'
 
@@ -25,6 +25,8 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
 
   let population = await firstPopulation(ledger, random)
   ledger.endGeneration('ga')
+  let bestFitness = population[0].fitness
+  let stalled = 0
   for (;;) {
     const stop = ledger.stopReason()
     if (stop) return ledger.result('ga', stop)
@@ -33,17 +35,39 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       return ledger.result('ga', 'exhausted')
     }
 
-    const children: Path[] = []
     const elites = population.slice(0, ga.eliteCount)
-    while (children.length + elites.length < ga.populationSize) {
-      const first = tournament(population, ga.tournamentSize, random)
-      const second = tournament(population, ga.tournamentSize, random)
-      const child = random.chance(ga.crossoverRate) ? crossover(ga.crossover, first.path, second.path, random) : first.path
-      const rate = ga.mutationRate ?? 1 / Math.max(child.length, 1)
-      children.push(mutate(child, rate, random))
+    const children: Path[] = []
+    if (ga.stallGenerations > 0 && stalled >= ga.stallGenerations) {
+      // Stuck on a near miss: keep the elites, and replace the rest with
+      // heavy mutations of the best and fresh random schedules.
+      stalled = 0
+      const best = population[0].path
+      const length = Math.max(1, best.length)
+      while (children.length + elites.length < ga.populationSize) {
+        children.push(
+          children.length % 2 === 0
+            ? mutate(best, Math.min(1, 8 / length), random)
+            : randomPath(best.length, 0.5 + 0.5 * random.float(), random),
+        )
+      }
+    } else {
+      while (children.length + elites.length < ga.populationSize) {
+        const first = tournament(population, ga.tournamentSize, random)
+        const second = tournament(population, ga.tournamentSize, random)
+        let child = random.chance(ga.crossoverRate) ? crossover(ga.crossover, first.path, second.path, random) : first.path
+        child = mutate(child, ga.mutationRate ?? 1 / Math.max(child.length, 1), random)
+        if (random.chance(ga.shiftRate)) child = shift(child, random)
+        children.push(child)
+      }
     }
     const results = await ledger.evaluate(children.map(path => ({path})))
     population = rank([...elites, ...results.map(toIndividual)])
+    if (population[0].fitness > bestFitness) {
+      bestFitness = population[0].fitness
+      stalled = 0
+    } else {
+      stalled++
+    }
     ledger.endGeneration('ga')
   }
 }

@@ -51,6 +51,25 @@ export function mutate(path: Path, rate: number, random: SeededRandom): Path {
   }
 }
 
+/**
+ * Move one switch between harts by one decision point: swap a random pair of
+ * neighbouring bits that differ. A few tries find one in any path that has a
+ * switch at all; a path without one is left as it is.
+ */
+export function shift(path: Path, random: SeededRandom): Path {
+  const child = Uint8Array.from(path)
+  if (child.length < 2) return child
+  for (let tries = 0; tries < 8; tries++) {
+    const i = random.int(child.length - 1)
+    if (child[i] !== child[i + 1]) {
+      child[i] ^= 1
+      child[i + 1] ^= 1
+      return child
+    }
+  }
+  return child
+}
+
 /** Random bits where each decision continues with probability `continueChance`. */
 export function randomPath(length: number, continueChance: number, random: SeededRandom): Path {
   const path = new Uint8Array(length)

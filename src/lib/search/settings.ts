@@ -21,6 +21,14 @@ export interface GaSettings {
   crossoverRate: number
   /** Per-bit flip probability; undefined means 1 / (the parent's length), about one flip per child. */
   mutationRate?: number
+  /**
+   * Per-child probability of moving one switch between harts by one decision
+   * point (swapping two neighbouring different bits): the small step a
+   * schedule takes that a bit flip, which adds or removes a switch, is not.
+   */
+  shiftRate: number
+  /** Generations without a better best after which all but the elites are replaced (0: never). */
+  stallGenerations: number
   /** Share of the first population seeded with schedules that follow the recording's pace. */
   paceFraction: number
   /** Slack values (fractions of a hart's budget) for the pace seeds, used in turn. */
@@ -55,6 +63,8 @@ export const DEFAULT_GA: GaSettings = {
   crossover: 'two-point',
   crossoverRate: 0.8,
   mutationRate: undefined,
+  shiftRate: 0.5,
+  stallGenerations: 20,
   paceFraction: 0.25,
   paceSlacks: [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1],
 }
@@ -102,6 +112,8 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   if (!CROSSOVERS.includes(ga.crossover)) bad('ga.crossover', ga.crossover, `one of ${CROSSOVERS.join(', ')}`)
   probability('ga.crossoverRate', ga.crossoverRate)
   if (ga.mutationRate !== undefined) probability('ga.mutationRate', ga.mutationRate)
+  probability('ga.shiftRate', ga.shiftRate)
+  whole('ga.stallGenerations', ga.stallGenerations, 0)
   probability('ga.paceFraction', ga.paceFraction)
   if (!Array.isArray(ga.paceSlacks) || ga.paceSlacks.length === 0 || ga.paceSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
     bad('ga.paceSlacks', ga.paceSlacks, 'a non-empty list of non-negative numbers')
