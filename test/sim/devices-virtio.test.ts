@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {DeterministicMachine} from '../../src/lib/sim/deterministic.js'
 import {ParallelMachine} from '../../src/lib/sim/parallel/parallel-machine.js'
 import type {MachineOptions} from '../../src/lib/sim/machine.js'
+import {startUdpEcho} from '../helpers/udp-echo.js'
 
 const elf = (name: string) => new URL(`../../guests/build/${name}.elf`, import.meta.url).pathname
 const expected = readFileSync(new URL('../../guests/expected/dbench.out', import.meta.url), 'utf8')
@@ -73,4 +74,24 @@ t.test('virtio-net: netperf against a deterministic echo peer made of injected e
   t.same(m.runToHalt(10_000, 1_000_000_000), {kind: 'poweroff', code: 0, hart: 0})
   t.equal(new TextDecoder().decode(m.console), expectedNet)
   t.equal(sent.length, 128)
+})
+
+t.test('virtio-net: netperf on the parallel machine through a UDP echo peer', async (t) => {
+  const echo = await startUdpEcho()
+  t.teardown(() => echo.close())
+  const frames: number[] = []
+  const m = new ParallelMachine({vcpus: 2, memoryMiB: 16, kernel: elf('netperf'), cmdline: '', disks: [],
+    vifs: [{peer: `127.0.0.1:${echo.port}`}]}, {observer: {input: (_h, _i, event) => event.kind === 'frame' && frames.push(event.frame.length)}})
+  t.same(await m.start(), {kind: 'poweroff', code: 0, hart: 0})
+  t.equal(new TextDecoder().decode(m.console), readFileSync(new URL('../../guests/expected/netperf.out', import.meta.url), 'utf8'))
+  t.equal(echo.frames.length, 128, 'every frame reached the peer')
+  t.equal(frames.length, 128, 'the observer saw every echo delivered')
+  t.equal(echo.frames[0].subarray(6, 12).toString('hex'), '525400123456', "QEMU's default MAC")
+})
+
+t.test('virtio-net: bad vif settings are refused', async (t) => {
+  const base: MachineOptions = {vcpus: 1, memoryMiB: 16, kernel: elf('netperf'), cmdline: '', disks: [], vifs: []}
+  t.throws(() => new DeterministicMachine({...base, vifs: [{peer: 'nowhere'}]}), /vif 0 peer "nowhere": expected host:port/)
+  t.throws(() => new DeterministicMachine({...base, vifs: [{peer: '127.0.0.1:9', mac: 'xx'}]}), /mac=xx/)
+  t.throws(() => new DeterministicMachine({...base, vifs: Array(9).fill({peer: '127.0.0.1:9'})}), /8 virtio slots/)
 })

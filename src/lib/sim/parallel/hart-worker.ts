@@ -6,15 +6,16 @@
 import {parentPort, workerData} from 'node:worker_threads'
 import {Hart} from '../hart.js'
 import {ACCESS_READ, ACCESS_WRITE, PAGE_SHIFT, RAM_BASE, Stop} from '../hart-env.js'
-import {type MachineDisk, virtioSlots} from '../machine.js'
+import {type MachineDisk, type MachineVif, virtioSlots, vifMac} from '../machine.js'
 import {DiskImage} from '../devices/disk-image.js'
 import {VirtioBlk} from '../devices/virtio-blk.js'
 import type {VirtioBackend} from '../devices/virtio-mmio.js'
+import {NET_RX_QUEUE, receivedPacket, VirtioNet} from '../devices/virtio-net.js'
 import {DEVICE_MIP, MachineDevices} from '../machine-devices.js'
 import {InstretClock, type TimeSource} from '../machine-time.js'
 import {Finish} from '../devices/test-device.js'
 import {HostClock} from './host-clock.js'
-import {Command, Control, lockDevices, RING_BYTES, type SharedMachine, unlockDevices, wakeHart} from './shared.js'
+import {Command, Control, lockDevices, RecordRing, RING_BYTES, type SharedMachine, unlockDevices, wakeHart} from './shared.js'
 import {Observed, type WorkerMessage} from './worker-messages.js'
 
 export interface HartWorkerData {
@@ -27,6 +28,7 @@ export interface HartWorkerData {
   /** Whether to batch observer records for the main thread. */
   observe: boolean
   disks: MachineDisk[]
+  vifs: MachineVif[]
 }
 
 /** Instructions per run() call; control words are still seen every POLL_INTERVAL. */
@@ -65,11 +67,22 @@ const flush = () => {
 }
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer)
 
+const netOut = new RecordRing(shared.netOut, control, Control.NetOutHead, Control.NetOutTail)
+const netIn = new RecordRing(shared.netIn, control, Control.NetInHead, Control.NetInTail)
 const virtio: Array<VirtioBackend | undefined> = []
-virtioSlots({disks: data.disks, vifs: []}).disks.forEach((slot, i) => {
+const slots = virtioSlots(data)
+slots.disks.forEach((slot, i) => {
   virtio[slot] = new VirtioBlk(new DiskImage(data.disks[i].path, data.disks[i].readonly, shared.disks[i]))
 })
+slots.vifs.forEach((slot, i) => {
+  // Called under the device lock; the main thread's socket sends what lands in the ring.
+  virtio[slot] = new VirtioNet(vifMac(data.vifs[i], i), (frame) => {
+    while (!netOut.put(i, frame)) netOut.waitForRoom()
+  })
+})
 const ram = new Uint8Array(shared.ram)
+/** DMA writes of outside bytes during one delivery, for the observer. */
+let dma: Array<{addr: number; bytes: Uint8Array}> = []
 
 const devices = new MachineDevices(new Int32Array(shared.devices), {
   harts: data.harts,
@@ -95,10 +108,11 @@ const devices = new MachineDevices(new Int32Array(shared.devices), {
       const at = addr - RAM_BASE
       return at >= 0 && at + length <= ram.length ? ram.subarray(at, at + length) : undefined
     },
-    write: (addr, bytes) => {
+    write: (addr, bytes, external) => {
       const at = addr - RAM_BASE
       if (at < 0 || at + bytes.length > ram.length) return false
       ram.set(bytes, at)
+      if (external && data.observe) dma.push({addr, bytes: bytes.slice()})
       for (let page = at >>> PAGE_SHIFT; page <= (at + bytes.length - 1) >>> PAGE_SHIFT; page++) dirty[page] = 1
       return true
     },
@@ -153,6 +167,7 @@ function poll(hart: number): boolean {
   if (Atomics.load(control, Control.Command) !== Command.Run) return true
   if (devices.test.finish !== Finish.Running) return true
   if (Atomics.load(control, Control.InHead) !== Atomics.load(control, Control.InTail)) takeInput()
+  if (Atomics.load(control, Control.NetInHead) !== Atomics.load(control, Control.NetInTail)) takeFrames()
   const now = devices.interruptLines(hart, clock.now(hart, hart_.instret))
   if (now !== lines) {
     lines = now
@@ -175,6 +190,29 @@ function takeInput(): void {
       tail = (tail + 1) | 0
     }
     Atomics.store(control, Control.InTail, tail)
+  } finally {
+    unlockDevices(control)
+  }
+}
+
+/**
+ * Deliver received frames while the driver has buffers posted; a frame with
+ * no buffer waits at the head of the ring, as QEMU holds frames back.
+ */
+function takeFrames(): void {
+  lockDevices(control)
+  try {
+    for (let record = netIn.peek(); record; record = netIn.peek()) {
+      const transport = devices.virtio[slots.vifs[record.tag]]
+      if (!transport.hasAvailable(NET_RX_QUEUE)) break
+      transport.deliver(NET_RX_QUEUE, receivedPacket(record.body))
+      netIn.take(record)
+      if (data.observe) {
+        flush()
+        post({type: 'frame', hart: h, instret: hart_.instret, vif: record.tag, frame: record.body, dma})
+        dma = []
+      }
+    }
   } finally {
     unlockDevices(control)
   }

@@ -4,11 +4,13 @@
 // starts, pauses, inspects, resumes and stops the harts; the guest powering
 // off ends the run.
 
+import dgram from 'node:dgram'
 import {existsSync} from 'node:fs'
 import {Worker} from 'node:worker_threads'
 import {ReseerError} from '../../cli/errors.js'
 import {decodeHartState, type HartState} from '../hart-state.js'
-import {checkOptions, loadBootImage, type BootImage, type MachineOptions} from '../machine.js'
+import {checkOptions, loadBootImage, parseHostPort, type BootImage, type MachineOptions} from '../machine.js'
+import {NET_MAX_FRAME} from '../devices/virtio-net.js'
 import {DEVICE_STATE_WORDS, MachineDevices} from '../machine-devices.js'
 import type {MachineObserver} from '../machine-observer.js'
 import type {MachineFinish} from '../deterministic.js'
@@ -16,7 +18,7 @@ import {Finish} from '../devices/test-device.js'
 import {DiskImage} from '../devices/disk-image.js'
 import {HostClock} from './host-clock.js'
 import type {HartWorkerData} from './hart-worker.js'
-import {allocateShared, Command, Control, RING_BYTES, type SharedMachine, wakeHart} from './shared.js'
+import {allocateShared, Command, Control, RecordRing, RING_BYTES, type SharedMachine, wakeHart} from './shared.js'
 import {Observed, type WorkerMessage} from './worker-messages.js'
 
 export interface ParallelOptions {
@@ -52,6 +54,9 @@ export class ParallelMachine {
   private paused = false
   private ended = false
   private drainTimer?: NodeJS.Timeout
+  private readonly sockets: Array<{socket: dgram.Socket; peer: {host: string; port: number}}> = []
+  private readonly netIn: RecordRing
+  private readonly netOut: RecordRing
 
   constructor(readonly options: MachineOptions, private readonly settings: ParallelOptions = {}) {
     checkOptions(options)
@@ -61,6 +66,8 @@ export class ParallelMachine {
     this.ram = new Uint8Array(this.shared.ram)
     this.boot = loadBootImage(options, this.ram)
     this.control = new Int32Array(this.shared.control)
+    this.netIn = new RecordRing(this.shared.netIn, this.control, Control.NetInHead, Control.NetInTail)
+    this.netOut = new RecordRing(this.shared.netOut, this.control, Control.NetOutHead, Control.NetOutTail)
     // The main thread touches devices only to reset them and read how the guest finished.
     this.devices = new MachineDevices(new Int32Array(this.shared.devices), {
       harts: options.vcpus,
@@ -80,6 +87,33 @@ export class ParallelMachine {
   /** Start every hart; the promise settles when the run ends. */
   start(): Promise<ParallelOutcome> {
     if (this.running) throw new ReseerError('the machine is already running')
+    this.running = this.openNetwork().then(() => this.runHarts())
+    return this.running
+  }
+
+  /** One UDP socket per vif, bound before any hart can transmit. */
+  private async openNetwork(): Promise<void> {
+    for (const [i, vif] of this.options.vifs.entries()) {
+      const local = vif.local === undefined ? {host: '127.0.0.1', port: 0} : parseHostPort(vif.local, `vif ${i} local address`)
+      const peer = parseHostPort(vif.peer, `vif ${i} peer`)
+      const socket = dgram.createSocket('udp4')
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', (error) => reject(new ReseerError(`vif ${i}: cannot listen on ${local.host}:${local.port}: ${error.message}`, {code: 'EVIF', cause: error})))
+        socket.bind(local.port, local.host, () => resolve())
+      })
+      socket.on('error', (error) => {
+        this.failure ??= error
+        this.requestStop()
+      })
+      // A datagram is one frame; what does not fit the ring now is lost, as on a congested link.
+      socket.on('message', (frame) => {
+        if (frame.length <= NET_MAX_FRAME) this.netIn.put(i, frame)
+      })
+      this.sockets.push({socket, peer})
+    }
+  }
+
+  private runHarts(): Promise<ParallelOutcome> {
     const epoch = HostClock.epochNow()
     const workerFile = compiledWorker()
     const exits: Array<Promise<void>> = []
@@ -93,6 +127,7 @@ export class ParallelMachine {
         time: this.settings.time === 'instret' ? {kind: 'instret'} : {kind: 'host', epoch},
         observe: this.settings.observer !== undefined,
         disks: this.options.disks,
+        vifs: this.options.vifs,
       }
       // No inherited loaders or instrumentation: a hart is hot code.
       const worker = new Worker(workerFile, {workerData, execArgv: []})
@@ -106,15 +141,20 @@ export class ParallelMachine {
       }))
       this.workers.push(worker)
     }
-    this.drainTimer = setInterval(() => this.drainConsole(), MAIN_TICK_MS)
-    this.running = Promise.all(exits).then(() => {
+    this.drainTimer = setInterval(() => this.drain(), MAIN_TICK_MS)
+    return Promise.all(exits).then(async () => {
       clearInterval(this.drainTimer)
       this.ended = true
-      this.drainConsole()
+      this.drain()
+      await Promise.all(this.sockets.map(({socket}) => new Promise<void>((resolve) => socket.close(() => resolve()))))
       if (this.failure) throw new ReseerError(`a hart worker failed: ${this.failure.message}`, {cause: this.failure})
       return this.outcome()
     })
-    return this.running
+  }
+
+  /** Local UDP endpoints of the vifs, once the machine has started. */
+  vifAddresses(): Array<{host: string; port: number}> {
+    return this.sockets.map(({socket}) => ({host: socket.address().address, port: socket.address().port}))
   }
 
   /** Park every hart at an instruction boundary; resolves once all are parked (or finished). */
@@ -216,6 +256,12 @@ export class ParallelMachine {
   }
 
   private onMessage(message: WorkerMessage): void {
+    if (message.type === 'frame') {
+      const observer = this.settings.observer!
+      observer.input?.(message.hart, message.instret, {kind: 'frame', at: message.instret, vif: message.vif, frame: message.frame})
+      for (const {addr, bytes} of message.dma) observer.dmaWrite?.(message.hart, message.instret, addr, bytes)
+      return
+    }
     if (message.type === 'exit') {
       if (message.fatal !== undefined && !this.fatal) {
         this.fatal = {hart: message.hart, message: message.fatal}
@@ -246,6 +292,15 @@ export class ParallelMachine {
           observer.pageAccess?.(hart, instret, a, b !== 0)
           break
       }
+    }
+  }
+
+  private drain(): void {
+    this.drainConsole()
+    for (let record = this.netOut.peek(); record; record = this.netOut.peek()) {
+      this.netOut.take(record)
+      const {socket, peer} = this.sockets[record.tag]
+      socket.send(record.body, peer.port, peer.host)
     }
   }
 

@@ -21,8 +21,13 @@ export const enum Control {
   InTail = 6,
   /** How many harts have finished their run loop. */
   Exited = 7,
+  /** Frame rings: transmitted by harts (under the device lock), received by the main thread's sockets. */
+  NetOutHead = 8,
+  NetOutTail = 9,
+  NetInHead = 10,
+  NetInTail = 11,
   /** One word per hart, bumped to wake that hart from WFI. */
-  Wake = 8,
+  Wake = 12,
 }
 
 export const enum Command {
@@ -33,6 +38,8 @@ export const enum Command {
 
 export const CONTROL_WORDS = Control.Wake + 8
 export const RING_BYTES = 1 << 16
+/** Room for a few hundred full-size frames each way. */
+export const NET_RING_BYTES = 1 << 20
 
 /** Everything shared, as it travels to a worker in workerData. */
 export interface SharedMachine {
@@ -41,6 +48,9 @@ export interface SharedMachine {
   control: SharedArrayBuffer
   consoleOut: SharedArrayBuffer
   consoleIn: SharedArrayBuffer
+  /** Frames as records: u32 length, vif index byte, frame bytes. */
+  netOut: SharedArrayBuffer
+  netIn: SharedArrayBuffer
   /** Written by any hart: one byte per RAM page. */
   dirty: SharedArrayBuffer
   /** Per hart: access table, pages read, pages written (one byte per page each). */
@@ -62,6 +72,8 @@ export function allocateShared(harts: number, ramBytes: number, deviceWords: num
     control: new SharedArrayBuffer(CONTROL_WORDS * 4),
     consoleOut: new SharedArrayBuffer(RING_BYTES),
     consoleIn: new SharedArrayBuffer(RING_BYTES),
+    netOut: new SharedArrayBuffer(NET_RING_BYTES),
+    netIn: new SharedArrayBuffer(NET_RING_BYTES),
     dirty: new SharedArrayBuffer(pages),
     access: perHart(pages),
     reads: perHart(pages),
@@ -88,4 +100,58 @@ export function unlockDevices(control: Int32Array): void {
 export function wakeHart(control: Int32Array, hart: number): void {
   Atomics.add(control, Control.Wake + hart, 1)
   Atomics.notify(control, Control.Wake + hart)
+}
+
+/**
+ * A ring of length-prefixed records in shared memory, with one writer and
+ * one reader at a time (writers of netOut hold the device lock; readers of
+ * netIn too). Head and tail are byte counts kept in the control array.
+ */
+export class RecordRing {
+  private readonly bytes: Uint8Array
+
+  constructor(buffer: SharedArrayBuffer, private readonly control: Int32Array, private readonly head: Control, private readonly tail: Control) {
+    this.bytes = new Uint8Array(buffer)
+  }
+
+  /** Append a record of a tag byte and a body; false if it does not fit now. */
+  put(tag: number, body: Uint8Array): boolean {
+    const size = this.bytes.length
+    const head = Atomics.load(this.control, this.head)
+    const used = (head - Atomics.load(this.control, this.tail)) | 0
+    const length = 1 + body.length
+    if (used + 4 + length > size) return false
+    let at = head >>> 0
+    const put = (byte: number) => (this.bytes[at++ % size] = byte)
+    for (let i = 0; i < 4; i++) put((length >>> (8 * i)) & 0xff)
+    put(tag)
+    for (const byte of body) put(byte)
+    Atomics.store(this.control, this.head, (head + 4 + length) | 0)
+    return true
+  }
+
+  /** The oldest record, without taking it. */
+  peek(): {tag: number; body: Uint8Array} | undefined {
+    const size = this.bytes.length
+    const tail = Atomics.load(this.control, this.tail)
+    if (tail === Atomics.load(this.control, this.head)) return undefined
+    let at = tail >>> 0
+    let length = 0
+    for (let i = 0; i < 4; i++) length |= this.bytes[at++ % size] << (8 * i)
+    const tag = this.bytes[at++ % size]
+    const body = new Uint8Array(length - 1)
+    for (let i = 0; i < body.length; i++) body[i] = this.bytes[at++ % size]
+    return {tag, body}
+  }
+
+  /** Take the record peek() returned. */
+  take(record: {body: Uint8Array}): void {
+    Atomics.store(this.control, this.tail, (Atomics.load(this.control, this.tail) + 5 + record.body.length) | 0)
+    Atomics.notify(this.control, this.tail)
+  }
+
+  /** Wait a little for the reader to make room. */
+  waitForRoom(): void {
+    Atomics.wait(this.control, this.tail, Atomics.load(this.control, this.tail), 10)
+  }
 }

@@ -11,4 +11,6 @@ export const enum Observed {
 
 export type WorkerMessage =
   | {type: 'observed'; hart: number; records: Float64Array}
+  /** A received frame a hart's poll delivered, and the DMA writes that put it in guest RAM (in order with the records). */
+  | {type: 'frame'; hart: number; instret: number; vif: number; frame: Uint8Array; dma: Array<{addr: number; bytes: Uint8Array}>}
   | {type: 'exit'; hart: number; fatal: string | undefined}
