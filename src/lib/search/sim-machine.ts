@@ -9,6 +9,7 @@ import {diffHartState} from '../sim/hart-state.js'
 import {DeterministicMachine, type DeterministicOptions, type DeterministicState} from '../sim/deterministic.js'
 import type {MachineOptions} from '../sim/machine.js'
 import type {HartStop, MachineLike, RunHartOptions} from './interval.js'
+import {LoggedTime} from './logged-time.js'
 
 export interface SimSnapshot {
   machine: DeterministicState
@@ -24,9 +25,16 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
   /** Total instructions retired when the hart last stopped in WFI; -1 while it is awake. */
   private sleptAt: Float64Array
 
-  /** A machine whose event deliveries the adapter can count; the caller's observer still sees everything. */
+  private readonly loggedTime: LoggedTime | undefined
+
+  /**
+   * A machine whose event deliveries the adapter can count; the caller's
+   * observer still sees everything. With a LoggedTime as settings.time, time
+   * reads count as events too, and one off its logged count ends the run.
+   */
   constructor(options: MachineOptions, settings: DeterministicOptions = {}) {
     const outer = settings.observer
+    this.loggedTime = settings.time instanceof LoggedTime ? settings.time : undefined
     this.delivered = new Int32Array(options.vcpus)
     this.sleptAt = new Float64Array(options.vcpus).fill(-1)
     this.machine = new DeterministicMachine(options, {
@@ -66,6 +74,8 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
     const remaining = options.untilRetired - this.retired(hart)
     if (remaining <= 0) return {kind: 'budget'}
     const result = this.machine.runHart(hart, {budget: remaining, untilInstret: options.untilRetired, stopAtPages: options.stopAtPages})
+    const divergence = this.loggedTime?.divergence(hart)
+    if (divergence) return {kind: 'diverged', reason: divergence}
     switch (result.reason) {
       case 'budget':
       case 'instret':
@@ -92,7 +102,7 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
   }
 
   eventsDelivered(hart: number): number {
-    return this.delivered[hart]
+    return this.delivered[hart] + (this.loggedTime?.matched(hart) ?? 0)
   }
 
   save(): SimSnapshot {
