@@ -1,7 +1,8 @@
 // The sim machine against the reference: QEMU's virt board running the same
 // guest ELF must print the same console output.
 import t from 'tap'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {DeterministicMachine} from '../../src/lib/sim/deterministic.js'
 import {qemuMissing, runQemu} from '../helpers/qemu-run.js'
 
@@ -22,4 +23,18 @@ t.test('each workload prints on the sim machine what it prints on QEMU', {skip: 
       t.equal(new TextDecoder().decode(sim.console), qemu.stdout, `${name} -smp ${smp}: console`)
     }
   }
+})
+
+t.test('dbench leaves the same disk on the sim machine as on QEMU', {skip: await qemuMissing()}, async (t) => {
+  const dir = t.testdir()
+  const qemuDisk = join(dir, 'qemu.img')
+  const simDisk = join(dir, 'sim.img')
+  writeFileSync(qemuDisk, Buffer.alloc(1 << 20))
+  writeFileSync(simDisk, Buffer.alloc(1 << 20))
+  const qemu = await runQemu({elf: guest('build', 'dbench.elf'), smp: 2, memoryMiB: 64, disk: qemuDisk, timeoutMs: 60_000})
+  const sim = new DeterministicMachine({vcpus: 2, memoryMiB: 64, kernel: guest('build', 'dbench.elf'), cmdline: '',
+    disks: [{path: simDisk, readonly: false}], vifs: []})
+  sim.runToHalt(5_000, 500_000_000)
+  t.equal(new TextDecoder().decode(sim.console), qemu.stdout)
+  t.ok(Buffer.from(sim.disks[0].bytes).equals(readFileSync(qemuDisk)), 'the overlay holds what QEMU wrote to its image')
 })
