@@ -5,6 +5,7 @@ import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
 import {searchInterval} from '../../src/lib/search/search.js'
 import {pathFromString} from '../../src/lib/search/path.js'
 import {PoolEvaluator} from '../../dist/lib/search/pool.js'
+import {runIntervalSearch} from '../../dist/lib/search/run.js'
 import {loadInterval} from './toy-loader.js'
 
 const arg = {rounds: 6, secret: '110100111011010111011'}
@@ -22,8 +23,8 @@ t.test('a pool of two workers gives exactly what one thread gives', async t => {
   t.same(await pool.evaluate(batch), await local.evaluate(batch))
 
   for (const strategy of ['ga', 'random', 'exhaustive'] as const) {
-    const pooled = await searchInterval(pool, {strategy, seed: 4, maxEvaluations: 3000})
-    const inThread = await searchInterval(local, {strategy, seed: 4, maxEvaluations: 3000})
+    const pooled = await searchInterval(pool, {strategy, seed: 4, maxEvaluations: 800})
+    const inThread = await searchInterval(local, {strategy, seed: 4, maxEvaluations: 800})
     t.same(pooled, inThread, strategy)
   }
 })
@@ -33,4 +34,12 @@ t.test('a source that cannot be loaded fails with one clear error', async t => {
   t.teardown(() => pool.close())
   await t.rejects(pool.evaluate([{path: new Uint8Array(0)}]), {name: 'ReseerError', code: 'EWORKER', message: /cannot load .*no-such-loader\.js/})
   t.throws(() => new PoolEvaluator({source, jobs: 0}), {name: 'ReseerError', message: 'jobs is 0, expected a whole number of at least 1'})
+})
+
+t.test('one call searches an interval in this thread or on a pool, with the same result', async t => {
+  const settings = {seed: 8, maxEvaluations: 2000}
+  const inThread = await runIntervalSearch({source, jobs: 1, settings})
+  const pooled = await runIntervalSearch({source, jobs: 2, settings})
+  t.equal(inThread.found, true)
+  t.same(pooled, inThread)
 })
