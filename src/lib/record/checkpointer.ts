@@ -2,18 +2,28 @@
 // and retired count, the device state, the RAM pages dirtied since the
 // previous checkpoint (all non-zero pages for the first), the console output
 // since then, and the sharing summary of the interval that just ended.
-import {readdirSync, statSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {readFileSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {EVENTS_DIR} from '../log/layout.js'
 import {pageSet} from '../log/summary.js'
-import type {LogWriter} from '../log/writer.js'
+import type {LogWriter, PageList} from '../log/writer.js'
+import {DISK_BLOCK} from '../sim/devices/disk-image.js'
 import {PAGE_SHIFT, PAGE_SIZE} from '../sim/hart-env.js'
 import {type HartState, encodeHartState} from '../sim/hart-state.js'
+
+/** A disk as the guest has written it: the image's bytes with the guest's writes, and the blocks ever written. */
+export interface RecordedDisk {
+  readonly path: string
+  readonly bytes: Uint8Array
+  dirtyBlocks(): number[]
+}
 
 /** What the recorder needs of a machine whose harts are parked (ParallelMachine has it). */
 export interface PausedMachine {
   readonly hartCount: number
   readonly ram: Uint8Array
+  readonly disks: readonly RecordedDisk[]
   readonly console: Uint8Array
   hartStates(): HartState[]
   deviceState(): Int32Array
@@ -29,6 +39,12 @@ export class Checkpointer {
   instret: number[] = []
   private consoleStart = 0
   private consoleTaken = 0
+  /**
+   * Per disk, each block as the last checkpoint stored it. The machine marks
+   * a block dirty once and for good (its overlay over the image file), so a
+   * block rewritten in a later interval shows only as different bytes.
+   */
+  private readonly diskBlocks: Array<Map<number, Uint8Array>> = []
 
   constructor(private readonly writer: LogWriter) {}
 
@@ -43,13 +59,18 @@ export class Checkpointer {
     const console = machine.console
     if (first) this.consoleStart = this.consoleTaken = console.length
     const pages = first ? allPages(machine.ram) : dirtyPages(machine.ram, machine.dirtyPages())
+    const disks: Record<string, PageList> = {}
+    machine.disks.forEach((disk, i) => (disks[diskName(i)] = this.changedBlocks(disk, i)))
     const index = this.writer.checkpoint({
       vcpus: states.map((state) => ({state: encodeHartState(state), instret: BigInt(state.instret)})),
       device: bytesOf(machine.deviceState()),
       pages,
+      disks,
       meta: {
         ...meta,
         reason,
+        // Replay starts from each image file as it is now plus checkpoint 0's blocks; the hash tells it the file is unchanged.
+        ...(first ? {disks: machine.disks.map((disk, i) => ({name: diskName(i), ...imageIdentity(disk.path)}))} : {}),
         // Console output since the previous checkpoint, and where it starts in the recording's output.
         consoleOffset: this.consoleTaken - this.consoleStart,
         console: Buffer.from(console.subarray(this.consoleTaken)).toString('base64'),
@@ -69,6 +90,31 @@ export class Checkpointer {
     this.instret = states.map((s) => s.instret)
     return index
   }
+
+  /** The disk's blocks that differ from what the previous checkpoint stored (from the image file, for the first). */
+  private changedBlocks(disk: RecordedDisk, i: number): Array<[number, Uint8Array]> {
+    const stored = (this.diskBlocks[i] ??= new Map())
+    const changed: Array<[number, Uint8Array]> = []
+    for (const block of disk.dirtyBlocks()) {
+      const now = new Uint8Array(DISK_BLOCK)
+      // A disk need not end on a block boundary: the log stores whole blocks, the tail read as zeros.
+      now.set(disk.bytes.subarray(block * DISK_BLOCK, Math.min(disk.bytes.length, (block + 1) * DISK_BLOCK)))
+      const before = stored.get(block)
+      if (before && Buffer.from(before.buffer).equals(Buffer.from(now.buffer))) continue
+      stored.set(block, now)
+      changed.push([block, now])
+    }
+    return changed
+  }
+}
+
+export function diskName(index: number): string {
+  return `disk${index}`
+}
+
+function imageIdentity(path: string): {path: string; bytes: number; sha256: string} {
+  const bytes = readFileSync(path)
+  return {path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex')}
 }
 
 function* allPages(ram: Uint8Array): Generator<[number, Uint8Array]> {

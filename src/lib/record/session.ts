@@ -80,9 +80,11 @@ export class RecordSession {
     }
     this.clock = settings.clock ?? (() => performance.now())
     this.nextDelay = this.interval.kind === 'ms' ? this.interval.ms : PROBE_MS
+    if (live.tap.connected) throw new ReseerError('the domain is already being recorded', {code: 'EBUSY', hint: 'stop that recording first'})
     this.writer = createLog(logDir, machine.options, settings)
     this.checkpointer = new Checkpointer(this.writer)
     this.recorder = new EventRecorder(this.writer, machine.hartCount, (error) => this.fail(error))
+    live.tap.connect(this.recorder)
     this.last = {elapsedMs: 0, instructions: new Array<number>(machine.hartCount).fill(0), checkpoints: 0, eventBytes: 0, checkpointBytes: 0, events: 0}
   }
 
@@ -143,7 +145,7 @@ export class RecordSession {
   }
 
   private async record(): Promise<RecordResult> {
-    const {machine, tap} = this.live
+    const {machine} = this.live
     this.startedAt = this.clock()
     try {
       if (this.ownsMachine) {
@@ -155,8 +157,8 @@ export class RecordSession {
         this.wakeUp?.()
       }, (error: unknown) => this.fail(error))
       await this.pauseMachine()
-      tap.connect(this.recorder)
       this.takeCheckpoint('start', {machine: machine.options})
+      this.recorder.open()
       machine.resume()
       await this.loop()
       return await this.finish()
