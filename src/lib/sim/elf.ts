@@ -103,6 +103,6 @@ export function loadElf(image: ElfImage, ram: Uint8Array, name: string): void {
   }
 }
 
-export function hex(value: number): string {
+function hex(value: number): string {
   return '0x' + (value >>> 0).toString(16).padStart(8, '0')
 }
