@@ -1,7 +1,9 @@
 // Translation of hot straight-line code into JavaScript functions, which V8
 // then compiles to machine code: the step from an interpreter's hundred-odd
 // MIPS towards QEMU's. A block is the run of simple instructions from one pc
-// up to and including the first jump or branch. It does exactly what the
+// up to and including the first jump; a conditional branch on the way is a
+// side exit when taken, and the block goes on along the fall-through path. It
+// does exactly what the
 // interpreter would, or stops short and says how far it got: every rare case
 // (a protected, misaligned or device access, a misaligned jump target, a
 // store into the block itself) ends the block before that instruction, and
@@ -16,9 +18,11 @@ import {decodeInto, NEXT_PC, Op, SINK} from './hart-decode.js'
 import {ACCESS_READ, ACCESS_WRITE, PAGE_SHIFT, RAM_BASE} from './hart-env.js'
 
 /**
- * Runs a block over the register file and RAM views. Returns the number of
- * instructions retired, with the pc to continue at in x[NEXT_PC], or -1 if
- * the code in RAM is no longer the code the block was made from.
+ * Runs a block over the register file and RAM views, with the pc to continue
+ * at left in x[NEXT_PC]. Returns the number of instructions retired (at least
+ * one); or -2 - retired when it stopped short at an instruction only the
+ * interpreter may run; or -1 if the code in RAM is no longer the code the
+ * block was made from.
  */
 export type Block = (x: Int32Array, i32: Int32Array, u16: Uint16Array, i16: Int16Array, u8: Uint8Array,
   i8: Int8Array, access: Uint8Array, ramSize: number, budget: number) => number
@@ -107,7 +111,7 @@ export function compileBlock(i32: Int32Array, start: number, ramSize: number): C
     const pc = off ^ RAM_BASE_I32
     const k = length
     const startPc = start ^ RAM_BASE_I32
-    const exitHere = `{ x[${NEXT_PC}] = ${pc}; return DONE${k}; }`
+    const exitHere = `{ x[${NEXT_PC}] = ${pc}; return -2 - (DONE${k}); }`
     let code = alu(op, rd, rs1, rs2, imm, pc)
     if (code !== undefined) {
       if (rd === SINK) code = ''
@@ -130,16 +134,20 @@ export function compileBlock(i32: Int32Array, start: number, ramSize: number): C
         code = `{ const a = x[${rs1}], b = x[${rs2}];
         if (${BRANCHES[op]}) { done += ${k + 1}; if (done + ${k + 1} > budget) { x[${NEXT_PC}] = ${startPc}; return done; } }
         else { x[${NEXT_PC}] = ${(pc + 4) | 0}; return done + ${k + 1}; } }`
+        ended = true
+      } else if (length + 1 < MAX_BLOCK) {
+        // A side exit: the block goes on along the fall-through path.
+        code = `{ const a = x[${rs1}], b = x[${rs2}]; if (${BRANCHES[op]}) { x[${NEXT_PC}] = ${(pc + imm) | 0}; return DONE${k + 1}; } }`
       } else {
-        code = `{ const a = x[${rs1}], b = x[${rs2}]; x[${NEXT_PC}] = ${BRANCHES[op]} ? ${(pc + imm) | 0} : ${(pc + 4) | 0}; return ${k + 1}; }`
+        code = `{ const a = x[${rs1}], b = x[${rs2}]; x[${NEXT_PC}] = ${BRANCHES[op]} ? ${(pc + imm) | 0} : ${(pc + 4) | 0}; return DONE${k + 1}; }`
+        ended = true
       }
-      ended = true
     } else if (op === Op.Jal && ((pc + imm) & 3) === 0) {
       if (((pc + imm) | 0) === startPc) {
         loops = true
         code = `x[${rd}] = ${(pc + 4) | 0}; done += ${k + 1}; if (done + ${k + 1} > budget) { x[${NEXT_PC}] = ${startPc}; return done; }`
       } else {
-        code = `x[${rd}] = ${(pc + 4) | 0}; x[${NEXT_PC}] = ${(pc + imm) | 0}; return ${k + 1};`
+        code = `x[${rd}] = ${(pc + 4) | 0}; x[${NEXT_PC}] = ${(pc + imm) | 0}; return DONE${k + 1};`
       }
       ended = true
     } else if (op === Op.Jalr) {

@@ -293,7 +293,12 @@ export class Hart {
           if (n >= 0) {
             ir += n
             pc = x[NEXT_PC]
-            interpretNext = n !== length
+            continue
+          }
+          if (n < -1) {
+            ir += -2 - n
+            pc = x[NEXT_PC]
+            interpretNext = true
             continue
           }
           blockPc[k] = 0
