@@ -1,7 +1,9 @@
 import t from 'tap'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {spawnSync} from 'node:child_process'
 import {ParallelMachine} from '../../src/lib/sim/parallel/parallel-machine.js'
+import {DeterministicMachine} from '../../src/lib/sim/deterministic.js'
 import type {MachineOptions} from '../../src/lib/sim/machine.js'
 import {RAM_BASE} from '../../src/lib/sim/board.js'
 
@@ -66,4 +68,44 @@ t.test('a guest failing through the test device ends the run with its code', asy
   t.equal(outcome.kind, 'fail')
   t.not((outcome as {code: number}).code, 0)
   t.match(text(m), /mcause=0000000b/, 'the SDK reports the ecall it did not expect')
+})
+
+t.test('one hart retires exactly as many instructions in both modes', async (t) => {
+  const options_ = options('radix', {vcpus: 1, cmdline: 'n=4096'})
+  const deterministic = new DeterministicMachine(options_)
+  deterministic.runToHalt(10_000, 100_000_000)
+  const pages: number[] = []
+  const parallel = new ParallelMachine(options_, {observer: {pageAccess: (_h, _i, page) => pages.push(page)}})
+  t.equal((await parallel.start()).kind, 'poweroff')
+  t.equal(parallel.hartStates()[0].instret, deterministic.harts[0].instret)
+  t.equal(parallel.hartStates()[0].pc, deterministic.harts[0].pc)
+  t.equal(text(parallel), new TextDecoder().decode(deterministic.console))
+  t.same([...new Set(pages)].sort((a, b) => a - b), parallel.pageAccesses(0).read.concat(parallel.pageAccesses(0).written)
+    .filter((p, i, all) => all.indexOf(p) === i).sort((a, b) => a - b), 'the observer heard of every page the hart touched')
+})
+
+t.test('an illegal instruction with no trap handler stops the machine with one clear reason', async (t) => {
+  // A minimal rv32 ELF: `nop` then an all-zero (illegal) word at RAM_BASE, mtvec never set.
+  const code = Buffer.alloc(8)
+  code.writeUInt32LE(0x13, 0)
+  const header = Buffer.alloc(84)
+  header.writeUInt32LE(0x464c457f, 0)
+  header.set([1, 1, 1], 4)
+  header.writeUInt16LE(2, 16)
+  header.writeUInt16LE(243, 18)
+  header.writeUInt32LE(1, 20)
+  header.writeUInt32LE(RAM_BASE, 24)
+  header.writeUInt32LE(52, 28)
+  header.writeUInt16LE(52, 40)
+  header.writeUInt16LE(32, 42)
+  header.writeUInt16LE(1, 44)
+  for (const [at, value] of [[52, 1], [56, 84], [60, RAM_BASE], [64, RAM_BASE], [68, 8], [72, 8], [76, 5]]) header.writeUInt32LE(value, at)
+  const kernel = join(t.testdir(), 'illegal.elf')
+  writeFileSync(kernel, Buffer.concat([header, code]))
+  const m = new ParallelMachine({...options('race', {vcpus: 2}), kernel})
+  const outcome = await m.start()
+  t.equal(outcome.kind, 'fatal')
+  t.match((outcome as {message: string}).message, /illegal instruction.*no trap handler/i)
+  const states = m.hartStates()
+  t.equal(states[(outcome as {hart: number}).hart].pc, RAM_BASE + 4, 'the faulting hart stopped at the instruction')
 })
