@@ -132,9 +132,8 @@ t.test('time reads and interrupt lines', async (t) => {
 
   const timer = freshLogDir('timer')
   const elf = fileURLToPath(new URL('../../guests/isa/build/timer.elf', import.meta.url))
-  const {result, session} = await record({...workload('race'), vcpus: 1, kernel: elf, cmdline: ''}, timer)
+  const {result} = await record({...workload('race'), vcpus: 1, kernel: elf, cmdline: ''}, timer)
   t.equal(result.end.kind, 'halt')
-  t.match(new TextDecoder().decode(session.machine.console), /timer ok/)
   const kinds = kindCounts(timer)
   t.ok((kinds.get(SimEventKind.InterruptLines) ?? 0) >= 2, 'timer and software interrupt lines rise and fall')
   t.ok((kinds.get(EventKind.TimeRead) ?? 0) > 0)

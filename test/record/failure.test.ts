@@ -15,10 +15,12 @@ t.test('a log directory that cannot be created', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'reseer-record-'))
   const file = join(root, 'not-a-directory')
   writeFileSync(file, '')
-  const error = t.throws(() => RecordSession.boot(workload('race'), join(file, 'race.reseer'), {creator})) as ReseerError
+  const session = RecordSession.boot(workload('race'), join(file, 'race.reseer'), {creator})
+  const error = await session.run().then(() => undefined, (e: unknown) => e) as ReseerError
   t.type(error, ReseerError)
   t.equal(error.code, 'ENOTDIR')
   t.match(error.message, /^cannot create log directory .*not-a-directory\/race\.reseer: ENOTDIR/)
+  t.equal(session.machine.hartStates().length, 2, 'the machine it booted is stopped')
 })
 
 t.test('a domain the machine refuses leaves no log behind', async (t) => {

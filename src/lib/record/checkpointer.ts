@@ -6,8 +6,9 @@ import {createHash} from 'node:crypto'
 import {readFileSync, readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 import {EVENTS_DIR} from '../log/layout.js'
-import {pageSet} from '../log/summary.js'
-import type {LogWriter, PageList} from '../log/writer.js'
+import {isZeroPage} from '../log/pack.js'
+import {type VcpuSharing, pageSet} from '../log/summary.js'
+import type {CheckpointInput, LogWriter, PageList} from '../log/writer.js'
 import {DISK_BLOCK} from '../sim/devices/disk-image.js'
 import {PAGE_SHIFT, PAGE_SIZE} from '../sim/hart-env.js'
 import {type HartState, encodeHartState} from '../sim/hart-state.js'
@@ -34,9 +35,17 @@ export interface PausedMachine {
 
 export type CheckpointReason = 'start' | 'interval' | 'demand' | 'halt' | 'stop'
 
+/** A checkpoint copied out of the machine, not yet written. */
+export interface CapturedCheckpoint {
+  input: CheckpointInput
+  /** Pages each hart read and wrote in the interval the checkpoint ends; none for the first. */
+  sharing?: VcpuSharing[]
+}
+
 export class Checkpointer {
   /** Retired counts of each hart at the last checkpoint, from the recording's start. */
   instret: number[] = []
+  private started = false
   private consoleStart = 0
   private consoleTaken = 0
   /**
@@ -46,48 +55,52 @@ export class Checkpointer {
    */
   private readonly diskBlocks: Array<Map<number, Uint8Array>> = []
 
-  constructor(private readonly writer: LogWriter) {}
-
   /**
-   * Write the next checkpoint and start a new interval. The first checkpoint
-   * stores every non-zero page and marks where the console stood, so a
-   * recording attached to a running domain logs only what follows.
+   * Copy what the next checkpoint holds out of the paused machine and start
+   * a new interval. Only this needs the harts parked: write() can run while
+   * they go on. The first checkpoint holds every non-zero page and marks
+   * where the console stood, so a recording attached to a running domain
+   * logs only what follows.
    */
-  take(machine: PausedMachine, reason: CheckpointReason, meta: Record<string, unknown> = {}): number {
-    const first = this.writer.checkpoints === 0
+  capture(machine: PausedMachine, reason: CheckpointReason, meta: Record<string, unknown> = {}): CapturedCheckpoint {
+    const first = !this.started
+    this.started = true
     const states = machine.hartStates()
     const console = machine.console
     if (first) this.consoleStart = this.consoleTaken = console.length
-    const pages = first ? allPages(machine.ram) : dirtyPages(machine.ram, machine.dirtyPages())
     const disks: Record<string, PageList> = {}
     machine.disks.forEach((disk, i) => (disks[diskName(i)] = this.changedBlocks(disk, i)))
-    const index = this.writer.checkpoint({
-      vcpus: states.map((state) => ({state: encodeHartState(state), instret: BigInt(state.instret)})),
-      device: bytesOf(machine.deviceState()),
-      pages,
-      disks,
-      meta: {
-        ...meta,
-        reason,
-        // Replay starts from each image file as it is now plus checkpoint 0's blocks; the hash tells it the file is unchanged.
-        ...(first ? {disks: machine.disks.map((disk, i) => ({name: diskName(i), ...imageIdentity(disk.path)}))} : {}),
-        // Console output since the previous checkpoint, and where it starts in the recording's output.
-        consoleOffset: this.consoleTaken - this.consoleStart,
-        console: Buffer.from(console.subarray(this.consoleTaken)).toString('base64'),
+    const captured: CapturedCheckpoint = {
+      input: {
+        vcpus: states.map((state) => ({state: encodeHartState(state), instret: BigInt(state.instret)})),
+        device: bytesOf(machine.deviceState().slice()),
+        pages: first ? nonZeroPages(machine.ram) : copyPages(machine.ram, machine.dirtyPages()),
+        disks,
+        meta: {
+          ...meta,
+          reason,
+          // Replay starts from each image file as it is now plus checkpoint 0's blocks; the hash tells it the file is unchanged.
+          ...(first ? {disks: machine.disks.map((disk, i) => ({name: diskName(i), ...imageIdentity(disk.path)}))} : {}),
+          // Console output since the previous checkpoint, and where it starts in the recording's output.
+          consoleOffset: this.consoleTaken - this.consoleStart,
+          console: Buffer.from(console.subarray(this.consoleTaken)).toString('base64'),
+        },
       },
-    })
-    this.consoleTaken = console.length
-    if (!first) {
-      this.writer.writeSummary({
-        interval: index - 1,
-        vcpus: states.map((_, h) => {
-          const {read, written} = machine.pageAccesses(h)
-          return {read: pageSet(read), written: pageSet(written)}
-        }),
-      })
+      sharing: first ? undefined : states.map((_, h) => {
+        const {read, written} = machine.pageAccesses(h)
+        return {read: pageSet(read), written: pageSet(written)}
+      }),
     }
+    this.consoleTaken = console.length
     machine.clearDirty()
     this.instret = states.map((s) => s.instret)
+    return captured
+  }
+
+  /** Make a captured checkpoint durable and visible, with the sharing summary of the interval it ends; returns its index. */
+  write(writer: LogWriter, captured: CapturedCheckpoint): number {
+    const index = writer.checkpoint(captured.input)
+    if (captured.sharing) writer.writeSummary({interval: index - 1, vcpus: captured.sharing})
     return index
   }
 
@@ -117,12 +130,17 @@ function imageIdentity(path: string): {path: string; bytes: number; sha256: stri
   return {path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex')}
 }
 
-function* allPages(ram: Uint8Array): Generator<[number, Uint8Array]> {
-  for (let page = 0; page < ram.length >>> PAGE_SHIFT; page++) yield [page, ram.subarray(page << PAGE_SHIFT, (page + 1) << PAGE_SHIFT)]
+function nonZeroPages(ram: Uint8Array): Array<[number, Uint8Array]> {
+  const out: Array<[number, Uint8Array]> = []
+  for (let page = 0; page < ram.length >>> PAGE_SHIFT; page++) {
+    const bytes = ram.subarray(page << PAGE_SHIFT, (page + 1) << PAGE_SHIFT)
+    if (!isZeroPage(bytes)) out.push([page, bytes.slice()])
+  }
+  return out
 }
 
-function* dirtyPages(ram: Uint8Array, pages: number[]): Generator<[number, Uint8Array]> {
-  for (const page of pages) yield [page, ram.subarray(page << PAGE_SHIFT, (page << PAGE_SHIFT) + PAGE_SIZE)]
+function copyPages(ram: Uint8Array, pages: number[]): Array<[number, Uint8Array]> {
+  return pages.map((page) => [page, ram.slice(page << PAGE_SHIFT, (page << PAGE_SHIFT) + PAGE_SIZE)])
 }
 
 function bytesOf(words: Int32Array): Uint8Array {

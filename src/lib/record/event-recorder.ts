@@ -15,20 +15,20 @@ export class EventRecorder implements MachineObserver {
   /** The highest retired count each hart has reported. */
   readonly instret: number[]
   private failure?: unknown
-  private logging = false
+  private writer?: LogWriter
 
   /**
    * `onFailure` is called once, with the first error appending raised (a
    * full disk, say); the harts' reports arrive on the main thread's event
    * loop, where nothing else could catch it.
    */
-  constructor(private readonly writer: LogWriter, harts: number, private readonly onFailure: (error: unknown) => void) {
+  constructor(harts: number, private readonly onFailure: (error: unknown) => void) {
     this.instret = new Array<number>(harts).fill(0)
   }
 
-  /** Log from now on; what the harts reported before checkpoint 0 is not part of the recording. */
-  open(): void {
-    this.logging = true
+  /** Log into `writer` from now on; what the harts reported before checkpoint 0 is not part of the recording. */
+  open(writer: LogWriter): void {
+    this.writer = writer
   }
 
   timeRead(hart: number, instret: number, value: bigint): void {
@@ -59,7 +59,7 @@ export class EventRecorder implements MachineObserver {
   }
 
   private append(hart: number, kind: number, instret: number, payload: () => Uint8Array): void {
-    if (!this.logging || this.failure !== undefined) return
+    if (!this.writer || this.failure !== undefined) return
     try {
       this.writer.append(hart, kind, BigInt(instret), payload())
       this.events++

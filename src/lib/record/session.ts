@@ -50,7 +50,7 @@ const MAX_SCHEDULE_MS = 1000
 const PROBE_MS = 10
 
 export class RecordSession {
-  private readonly writer: LogWriter
+  private writer?: LogWriter
   private readonly recorder: EventRecorder
   private readonly checkpointer: Checkpointer
   private readonly interval: Interval
@@ -81,9 +81,8 @@ export class RecordSession {
     this.clock = settings.clock ?? (() => performance.now())
     this.nextDelay = this.interval.kind === 'ms' ? this.interval.ms : PROBE_MS
     if (live.tap.connected) throw new ReseerError('the domain is already being recorded', {code: 'EBUSY', hint: 'stop that recording first'})
-    this.writer = createLog(logDir, machine.options, settings)
-    this.checkpointer = new Checkpointer(this.writer)
-    this.recorder = new EventRecorder(this.writer, machine.hartCount, (error) => this.fail(error))
+    this.checkpointer = new Checkpointer()
+    this.recorder = new EventRecorder(machine.hartCount, (error) => this.fail(error))
     live.tap.connect(this.recorder)
     this.last = {elapsedMs: 0, instructions: new Array<number>(machine.hartCount).fill(0), checkpoints: 0, eventBytes: 0, checkpointBytes: 0, events: 0}
   }
@@ -91,7 +90,8 @@ export class RecordSession {
   /**
    * Boot a new machine and record it from its first instruction. The machine
    * is checked and built before the log directory is created, so a domain
-   * the machine refuses leaves no log behind.
+   * the machine refuses leaves no log behind; the log is created while the
+   * hart workers load.
    */
   static boot(options: MachineOptions, logDir: string, settings: RecordSettings & {console?: (bytes: Uint8Array) => void}): RecordSession {
     const tap = new RecorderTap()
@@ -148,18 +148,23 @@ export class RecordSession {
     const {machine} = this.live
     this.startedAt = this.clock()
     try {
-      if (this.ownsMachine) {
-        this.live.finished = machine.start()
-        // Asked before any worker has loaded, the pause parks every hart at its first instruction.
-      }
+      if (this.ownsMachine) this.live.finished = machine.start()
       this.live.finished.then((outcome) => {
         this.finished = outcome
         this.wakeUp?.()
       }, (error: unknown) => this.fail(error))
-      await this.pauseMachine()
-      this.takeCheckpoint('start', {machine: machine.options})
-      this.recorder.open()
-      machine.resume()
+      if (this.ownsMachine) {
+        // Asked before any worker has loaded, the pause parks every hart at its first instruction.
+        const parking = this.pauseMachine()
+        parking.catch(() => {})
+        this.writer = createLog(this.logDir, machine.options, this.settings)
+        await parking
+      } else {
+        this.writer = createLog(this.logDir, machine.options, this.settings)
+        await this.pauseMachine()
+      }
+      this.recorder.open(this.writer)
+      this.takeCheckpoint('start', {meta: {machine: machine.options}, resume: true})
       await this.loop()
       return await this.finish()
     } catch (error) {
@@ -187,13 +192,12 @@ export class RecordSession {
         }
         let index: number
         try {
-          index = this.takeCheckpoint(demands.length > 0 ? 'demand' : 'interval')
+          index = this.takeCheckpoint(demands.length > 0 ? 'demand' : 'interval', {resume: true})
         } catch (error) {
           for (const d of demands) d.reject(error)
           throw error
         }
         for (const d of demands) d.resolve(index)
-        this.live.machine.resume()
         continue
       }
       let wait = due - now
@@ -212,7 +216,7 @@ export class RecordSession {
       if (this.failure !== undefined) throw this.failure
       const states = machine.hartStates()
       if (outcome.kind === 'poweroff' || outcome.kind === 'reboot' || outcome.kind === 'fail') {
-        this.writer.append(outcome.hart, EventKind.Halt, BigInt(states[outcome.hart].instret), encodeHalt(outcome.kind === 'reboot' ? 'reboot' : 'poweroff', outcome.code))
+        this.writer!.append(outcome.hart, EventKind.Halt, BigInt(states[outcome.hart].instret), encodeHalt(outcome.kind === 'reboot' ? 'reboot' : 'poweroff', outcome.code))
       }
       this.takeCheckpoint(outcome.kind === 'stopped' ? 'stop' : 'halt')
       this.end = endOf(outcome)
@@ -222,7 +226,7 @@ export class RecordSession {
       this.takeCheckpoint('stop')
     }
     tap.disconnect(this.recorder)
-    this.writer.close()
+    this.writer!.close()
     await this.release()
     return {end: this.end!, logDir: this.logDir, progress: this.progress}
   }
@@ -236,12 +240,14 @@ export class RecordSession {
     const cause = this.failure
     this.live.tap.disconnect(this.recorder)
     try {
-      this.writer.close()
+      this.writer?.close()
     } catch {
       // The log is already consistent up to its last visible checkpoint; a close that cannot flush loses only what followed it.
     }
     for (const d of this.demands.splice(0)) d.reject(cause)
     await this.release().catch(() => {})
+    // A log that could not be created has nothing to say about checkpoints.
+    if (!this.writer) throw cause
     const reached = this.writer.checkpoints
     const state = reached > 0 ? `the log in ${this.logDir} is complete up to checkpoint ${reached - 1}` : `the log in ${this.logDir} has no checkpoint`
     const message = cause instanceof Error ? cause.message : String(cause)
@@ -268,9 +274,17 @@ export class RecordSession {
     await drainReports()
   }
 
-  private takeCheckpoint(reason: CheckpointReason, meta: Record<string, unknown> = {}): number {
+  /**
+   * Checkpoint the paused machine. With `resume`, the harts go on as soon as
+   * the checkpoint is copied out, and it is written while they run; that
+   * keeps fsync latency out of the guest's time. Nothing can append an event
+   * between the resume and the write: both happen in one turn of the loop.
+   */
+  private takeCheckpoint(reason: CheckpointReason, options: {meta?: Record<string, unknown>; resume?: boolean} = {}): number {
     const previous = this.checkpointer.instret
-    const index = this.checkpointer.take(this.live.machine, reason, meta)
+    const captured = this.checkpointer.capture(this.live.machine, reason, options.meta)
+    if (options.resume) this.live.machine.resume()
+    const index = this.checkpointer.write(this.writer!, captured)
     const now = this.clock()
     if (this.interval.kind === 'instructions' && index > 0) this.nextDelay = this.scheduleFor(previous, now - this.lastCheckpointAt)
     this.lastCheckpointAt = now
