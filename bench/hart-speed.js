@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 // The hart's speed beside QEMU's on the same compute-bound ELF, as MIPS and
-// as a ratio. Run `npm run build` first; then `node bench/hart-speed.js
-// [elf]` (default guests/isa/build/sieve.elf). QEMU's time is measured over
-// the whole process, minus the time it takes to boot and power off a
-// trivial ELF, and is the best of three runs, like the hart's.
+// as a ratio. Run `npm run build` first; then
+//   node bench/hart-speed.js [elf]                       a bare-metal ELF on the hart alone
+//                                                        (default guests/isa/build/sieve.elf)
+//   node bench/hart-speed.js --machine elf [bootargs]    a guest SDK workload on the one-hart
+//                                                        deterministic machine, e.g.
+//                                                        guests/build/compress.elf n=8388608
+// QEMU's time is measured over the whole process, minus the time it takes to
+// boot and power off a trivial ELF, and is the best of three runs, like the
+// hart's.
 
 import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
@@ -13,7 +18,10 @@ import {loadElf, readElf} from '../dist/lib/sim/elf.js'
 import {ACCESS_READ, ACCESS_WRITE, RAM_BASE} from '../dist/lib/sim/hart-env.js'
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url))
-const elfPath = process.argv[2] ?? here('../guests/isa/build/sieve.elf')
+const onMachine = process.argv[2] === '--machine'
+const args = process.argv.slice(onMachine ? 3 : 2)
+const elfPath = args[0] ?? here('../guests/isa/build/sieve.elf')
+const bootargs = args[1] ?? ''
 const trivialElf = here('../guests/isa/build/alu.elf')
 const RAM_BYTES = 16 << 20
 const RUNS = 3
@@ -52,9 +60,19 @@ function runHart() {
   return {instructions: hart.instret, seconds, output}
 }
 
+async function runMachine() {
+  const {DeterministicMachine} = await import('../dist/lib/sim/deterministic.js')
+  const machine = new DeterministicMachine({vcpus: 1, memoryMiB: 128, kernel: elfPath, cmdline: bootargs, disks: [], vifs: []})
+  const start = performance.now()
+  machine.runToHalt(1 << 20, Number.MAX_SAFE_INTEGER)
+  const seconds = (performance.now() - start) / 1000
+  return {instructions: machine.harts[0].instret, seconds, output: ''}
+}
+
 function runQemu(elf) {
   const start = performance.now()
-  const run = spawnSync('qemu-system-riscv32', ['-M', 'virt', '-bios', 'none', '-nographic', '-kernel', elf],
+  const append = elf === elfPath && bootargs !== '' ? ['-append', bootargs] : []
+  const run = spawnSync('qemu-system-riscv32', ['-M', 'virt', '-m', '128', '-bios', 'none', '-nographic', '-kernel', elf, ...append],
     {encoding: 'utf8'})
   const seconds = (performance.now() - start) / 1000
   if (run.error || run.status !== 0) return undefined
@@ -62,7 +80,9 @@ function runQemu(elf) {
 }
 
 const best = (runs) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a))
-const hart = best(Array.from({length: RUNS}, runHart))
+const hartRuns = []
+for (let i = 0; i < RUNS; i++) hartRuns.push(onMachine ? await runMachine() : runHart())
+const hart = best(hartRuns)
 const hartMips = hart.instructions / hart.seconds / 1e6
 console.log(`elf            ${elfPath.slice(elfPath.lastIndexOf('/') + 1)} (entry at 0x${RAM_BASE.toString(16)})`)
 console.log(`instructions   ${hart.instructions}`)
@@ -77,5 +97,5 @@ if (qemuRuns.some((run) => run === undefined)) {
   const qemuMips = hart.instructions / qemuSeconds / 1e6
   console.log(`qemu           ${qemuSeconds.toFixed(3)} s  ${qemuMips.toFixed(1)} MIPS  (boot and exit ${boot.seconds.toFixed(3)} s subtracted)`)
   console.log(`hart / qemu    ${(hartMips / qemuMips).toFixed(3)}`)
-  if (qemu.output !== hart.output) console.log(`output differs: hart ${JSON.stringify(hart.output)} qemu ${JSON.stringify(qemu.output)}`)
+  if (!onMachine && qemu.output !== hart.output) console.log(`output differs: hart ${JSON.stringify(hart.output)} qemu ${JSON.stringify(qemu.output)}`)
 }

@@ -61,7 +61,8 @@ function alu(op: Op, rd: number, rs1: number, rs2: number, imm: number, pc: numb
     case Op.Ori: return `${d} = ${a} | ${imm};`
     case Op.Andi: return `${d} = ${a} & ${imm};`
     case Op.Slli: return `${d} = ${a} << ${imm};`
-    case Op.Srli: return `${d} = ${a} >>> ${imm};`
+    // Locals are not an Int32Array: an unsigned result must be brought back to int32 here.
+    case Op.Srli: return `${d} = (${a} >>> ${imm}) | 0;`
     case Op.Srai: return `${d} = ${a} >> ${imm};`
     case Op.Add: return `${d} = (${a} + ${b}) | 0;`
     case Op.Sub: return `${d} = (${a} - ${b}) | 0;`
@@ -69,7 +70,7 @@ function alu(op: Op, rd: number, rs1: number, rs2: number, imm: number, pc: numb
     case Op.Slt: return `${d} = ${a} < ${b} ? 1 : 0;`
     case Op.Sltu: return `${d} = (${a} >>> 0) < (${b} >>> 0) ? 1 : 0;`
     case Op.Xor: return `${d} = ${a} ^ ${b};`
-    case Op.Srl: return `${d} = ${a} >>> (${b} & 31);`
+    case Op.Srl: return `${d} = (${a} >>> (${b} & 31)) | 0;`
     case Op.Sra: return `${d} = ${a} >> (${b} & 31);`
     case Op.Or: return `${d} = ${a} | ${b};`
     case Op.And: return `${d} = ${a} & ${b};`
@@ -85,6 +86,31 @@ function alu(op: Op, rd: number, rs1: number, rs2: number, imm: number, pc: numb
     case Op.Fence: return ''
   }
   return undefined
+}
+
+/**
+ * Rewrites block code from the register file to locals: V8 cannot keep a
+ * typed-array element in a machine register across a store to another typed
+ * array, but it can a local. The registers the block uses are loaded on
+ * entry, and those it writes are stored back before every return; a register
+ * not yet written at some exit still holds its entry value, so writing the
+ * whole set back is always right. Writes to x0 go to a local never stored.
+ */
+function inLocals(code: string): string {
+  const used = new Set<number>()
+  const written = new Set<number>()
+  let body = code.replace(/x\[(\d+)\]( = (?!=))?/g, (match, index: string, assignment: string | undefined) => {
+    const i = Number(index)
+    if (i === NEXT_PC) return match
+    if (i === 0) return '0'
+    used.add(i)
+    if (assignment && i !== SINK) written.add(i)
+    return `r${i}${assignment ?? ''}`
+  })
+  const store = [...written].map((i) => `x[${i}] = r${i}; `).join('')
+  body = body.replace(/return /g, `${store}return `)
+  const load = [...used].map((i) => (i === SINK ? `let r${i} = 0;` : `let r${i} = x[${i}];`)).join(' ')
+  return `${load}\n    ${body}`
 }
 
 /**
@@ -168,8 +194,7 @@ export function compileBlock(i32: Int32Array, start: number, ramSize: number): C
   const source = `'use strict';
     const BLOCK_BYTES = ${4 * length};
     if (${checks.join(' || ')}) return -1;
-    ${loops ? `let done = 0;\n    for (;;) {\n    ${code}\n    }` : code}
-    ${fallThrough}`
+    ${inLocals(`${loops ? `let done = 0;\n    for (;;) {\n    ${code}\n    }` : code}\n    ${fallThrough}`)}`
   const run = new Function('x', 'i32', 'u16', 'i16', 'u8', 'i8', 'access', 'ramSize', 'budget', source) as Block
   return {run, length}
 }
