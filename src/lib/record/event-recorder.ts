@@ -3,11 +3,11 @@
 // logged: time read, interrupt lines, device input, DMA from outside. Page
 // accesses are not events: the sharing summary at each checkpoint covers
 // them, and nothing about their order is kept.
-import {EventKind, encodeDeviceRead, encodeDmaWrite, encodeTimeRead} from '../log/events.js'
+import {EventKind, encodeDeviceRead, encodeDmaWrite} from '../log/events.js'
 import type {LogWriter} from '../log/writer.js'
 import type {MachineEvent} from '../sim/machine-events.js'
 import type {MachineObserver} from '../sim/machine-observer.js'
-import {SimEventKind, encodeConsoleInput, encodeInterruptLines} from './record-events.js'
+import {SimEventKind, encodeConsoleInput, encodeFrameInput, encodeInterruptLines} from './record-events.js'
 
 export class EventRecorder implements MachineObserver {
   /** Events appended so far. */
@@ -16,6 +16,8 @@ export class EventRecorder implements MachineObserver {
   readonly instret: number[]
   private failure?: unknown
   private writer?: LogWriter
+  private readonly timePayload = new Uint8Array(8)
+  private readonly scratch = new DataView(this.timePayload.buffer)
 
   /**
    * `onFailure` is called once, with the first error appending raised (a
@@ -32,7 +34,11 @@ export class EventRecorder implements MachineObserver {
   }
 
   timeRead(hart: number, instret: number, value: bigint): void {
-    this.append(hart, EventKind.TimeRead, instret, () => encodeTimeRead(value))
+    // The most frequent event by far (guests poll the clock): encoded into a scratch buffer the writer copies.
+    this.append(hart, EventKind.TimeRead, instret, () => {
+      this.scratch.setBigUint64(0, value, true)
+      return this.timePayload
+    })
   }
 
   interruptLines(hart: number, instret: number, mip: number): void {
@@ -50,6 +56,9 @@ export class EventRecorder implements MachineObserver {
         break
       case 'interrupts':
         this.interruptLines(hart, instret, event.mip)
+        break
+      case 'frame':
+        this.append(hart, SimEventKind.FrameInput, instret, () => encodeFrameInput(event.vif, event.frame))
         break
     }
   }

@@ -11,6 +11,12 @@ export const enum SimEventKind {
   InterruptLines = 0x100,
   /** A byte from outside entered the UART's receive FIFO: payload u8 byte. */
   ConsoleInput = 0x101,
+  /**
+   * An ethernet frame from outside arrived at a vif during this hart's poll:
+   * payload u16 vif, then the frame. The DMA writes that put it in guest RAM
+   * follow as DmaWrite events at the same count.
+   */
+  FrameInput = 0x102,
 }
 
 export function encodeInterruptLines(mip: number): Uint8Array {
@@ -31,4 +37,16 @@ export function encodeConsoleInput(byte: number): Uint8Array {
 export function decodeConsoleInput(payload: Uint8Array): number {
   if (payload.length !== 1) throw new ReseerError(`ConsoleInput event payload has ${payload.length} bytes, expected 1`, {code: 'ELOGEVENT'})
   return payload[0]
+}
+
+export function encodeFrameInput(vif: number, frame: Uint8Array): Uint8Array {
+  const out = new Uint8Array(2 + frame.length)
+  new DataView(out.buffer).setUint16(0, vif, true)
+  out.set(frame, 2)
+  return out
+}
+
+export function decodeFrameInput(payload: Uint8Array): {vif: number; frame: Uint8Array} {
+  if (payload.length < 2) throw new ReseerError(`FrameInput event payload has ${payload.length} bytes, expected at least 2`, {code: 'ELOGEVENT'})
+  return {vif: new DataView(payload.buffer, payload.byteOffset, 2).getUint16(0, true), frame: payload.subarray(2)}
 }
