@@ -49,6 +49,19 @@ const CACHE_MASK = (1 << CACHE_BITS) - 1
 /** Times the interpreter runs an instruction before compiling the block that starts there. */
 const COMPILE_AFTER = 16
 
+/**
+ * Compiled blocks, direct-mapped on the word address like the decode cache
+ * and shared by every hart in this thread: a block depends on nothing but the
+ * code words it checks on entry, so the harts of an SMP guest, and a machine
+ * rebuilt for another search evaluation, reuse what one of them compiled.
+ */
+const BLOCKS = {
+  pc: new Int32Array(CACHE_MASK + 1),
+  length: new Int32Array(CACHE_MASK + 1),
+  hits: new Uint8Array(CACHE_MASK + 1),
+  run: new Array<Block>(CACHE_MASK + 1),
+}
+
 const TWO_32 = 4294967296
 
 function mulhs(a: number, b: number): number {
@@ -76,7 +89,7 @@ export class Hart {
   mip = 0
   /** Why the hart stopped for good (Stop.Fatal), in one line. */
   fatal: string | undefined
-  /** Blocks of guest code translated to JavaScript so far: a figure for benchmarks and diagnostics. */
+  /** Blocks of guest code this hart translated to JavaScript: a figure for benchmarks and diagnostics. */
   compiledBlocks = 0
 
   /** x0..x31, then the sink for writes to x0, then the pc a compiled block continues at. */
@@ -117,10 +130,6 @@ export class Hart {
   private readonly cacheRaw = new Int32Array(CACHE_MASK + 1)
   private readonly cacheOp = new Int32Array(CACHE_MASK + 1)
   private readonly cacheImm = new Int32Array(CACHE_MASK + 1)
-  private readonly blockPc = new Int32Array(CACHE_MASK + 1)
-  private readonly blockLength = new Int32Array(CACHE_MASK + 1)
-  private readonly blockHits = new Uint8Array(CACHE_MASK + 1)
-  private readonly blocks: Block[] = new Array<Block>(CACHE_MASK + 1)
 
   private status = Status.Ok
   private why: Why = Why.Nothing
@@ -259,10 +268,10 @@ export class Hart {
     const cacheRaw = this.cacheRaw
     const cacheOp = this.cacheOp
     const cacheImm = this.cacheImm
-    const blockPc = this.blockPc
-    const blockLength = this.blockLength
-    const blockHits = this.blockHits
-    const blocks = this.blocks
+    const blockPc = BLOCKS.pc
+    const blockLength = BLOCKS.length
+    const blockHits = BLOCKS.hits
+    const blocks = BLOCKS.run
     // After a block stopped short, the interpreter runs the instruction it stopped at.
     let interpretNext = false
     let pc = this.pcI
