@@ -9,7 +9,7 @@ import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
 import {PAGE_SHIFT, PAGE_SIZE, RAM_BASE} from '../../src/lib/sim/hart-env.js'
 
 const kernel = new URL('../../guests/build/race.elf', import.meta.url).pathname
-const BUDGET = 300
+const BUDGET = 200
 
 /** Boot race on two harts and run them round robin until both are deep in the counting loop. */
 function raceInLoop(): SimIntervalMachine {

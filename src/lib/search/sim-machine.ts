@@ -5,7 +5,7 @@
 // restores everything the search looks at.
 
 import {PAGE_SHIFT, PAGE_SIZE} from '../sim/hart-env.js'
-import {diffHartState} from '../sim/hart-state.js'
+import {decodeHartState, diffHartState, encodeHartState} from '../sim/hart-state.js'
 import {DeterministicMachine, type DeterministicOptions, type DeterministicState} from '../sim/deterministic.js'
 import type {MachineOptions} from '../sim/machine.js'
 import type {HartStop, MachineLike, RunHartOptions} from './interval.js'
@@ -128,7 +128,7 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
   }
 
   hartState(hart: number): Uint8Array {
-    return this.machine.harts[hart].saveState()
+    return canonicalHartState(this.machine.harts[hart].saveState())
   }
 
   describeHartDifference(actual: Uint8Array, expected: Uint8Array): string | undefined {
@@ -155,4 +155,26 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
     for (const hart of this.machine.harts) total += hart.instret
     return total
   }
+}
+
+/**
+ * A hart's state without the scheduler's bookkeeping: whether the hart is held
+ * at a page stop, and which accesses it was let through for its current
+ * instruction, depend on when the machine happened to pause it, not on what
+ * the guest computed. A checkpoint taken while a hart was held and a run that
+ * ends with it not held are the same architectural state.
+ */
+export function canonicalHartState(bytes: Uint8Array): Uint8Array {
+  const state = decodeHartState(bytes)
+  if (!state.pendingValid && state.pendingPage === 0 && !state.pendingWrite && state.allowPages.length === 0 && state.allowPc === 0 && state.allowInstret === 0) return bytes
+  return encodeHartState({
+    ...state,
+    pendingValid: false,
+    pendingPage: 0,
+    pendingWrite: false,
+    allowPc: 0,
+    allowInstret: 0,
+    allowPages: [],
+    allowWrites: [],
+  })
 }
