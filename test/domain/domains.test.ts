@@ -26,7 +26,7 @@ t.test('create -c shows the console until the guest powers off, then the domain 
 })
 
 t.test('a paused domain is listed paused, refuses a second create, and can be destroyed', async (t) => {
-  const file = config('held', 'race.elf', 'm=5000000')
+  const file = config('held', 'echo.elf')
   t.equal(cli(['create', '-p', file], {env}).status, 0)
   const listed = cli(['list'], {env}).stdout
   t.match(listed, /^Name\s+ID\s+Mem\s+VCPUs\s+State\s+Time\(s\)$/m)
@@ -73,4 +73,14 @@ t.test('bad input ends in one line and a non-zero status', async (t) => {
   const dry = cli(['create', '-N', config('dry', 'race.elf')], {env})
   t.match(dry.stdout, /^would create sim domain dry: 2 vCPUs, 16 MiB/)
   t.notMatch(cli(['list'], {env}).stdout, /dry/)
+})
+
+t.test('console forwards input to the guest and shows what it printed before', async (t) => {
+  t.equal(cli(['create', config('talk', 'echo.elf')], {env}).status, 0)
+  // The console shows the output the guest wrote before anyone attached, then the answers.
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  const r = cli(['console', 'talk'], {env, input: 'hello there\nquit\n'})
+  t.equal(r.status, 0, r.stderr)
+  t.equal(r.stdout, 'echo: ready\necho: hello there\necho: bye after 2 lines\n')
+  t.notMatch(cli(['list'], {env}).stdout, /talk/, 'the guest powered off and the domain is gone')
 })

@@ -45,6 +45,7 @@ Promise<'detached' | 'domain-exited'> {
       input.off('data', onInput)
     }
     socket.on('data', (chunk: Buffer) => output.write(chunk))
+    socket.resume()
     socket.on('close', () => finish('domain-exited'))
     socket.on('error', () => finish('domain-exited'))
     input.on('data', onInput)

@@ -10,12 +10,14 @@ import type {LaunchOptions} from './launch.js'
 import {claimDomain, removeRecord, socketPath, writeRecord} from './rundir.js'
 import {ControlServer, type DomainHost} from './server.js'
 import {DomainRecorder, type RecordRequest} from './domain-recorder.js'
+import {PauseArbiter} from './pause-arbiter.js'
 
 type RunState = 'running' | 'paused' | 'shutdown'
 
 class SimDomain implements DomainHost {
   private machine!: ParallelMachine
   private run!: Promise<ParallelOutcome>
+  private arbiter!: PauseArbiter
   private state: RunState = 'running'
   private readonly recorder: DomainRecorder
   server!: ControlServer
@@ -38,6 +40,7 @@ class SimDomain implements DomainHost {
       console: (bytes) => this.server.consoleOutput(bytes),
       observer: this.recorder.tap,
     })
+    this.arbiter = new PauseArbiter(this.machine)
     this.run = this.machine.start()
     this.run.then((outcome) => this.onFinish(outcome), (error: Error) => this.onCrash(error.message))
     this.state = 'running'
@@ -60,13 +63,13 @@ class SimDomain implements DomainHost {
 
   async pause(): Promise<void> {
     if (this.state !== 'running') throw new ReseerError(`domain ${this.config.name} is ${this.state}, not running`)
-    await this.machine.pause()
+    await this.arbiter.pauseForUser()
     this.state = 'paused'
   }
 
   async unpause(): Promise<void> {
     if (this.state !== 'paused') throw new ReseerError(`domain ${this.config.name} is ${this.state}, not paused`)
-    this.machine.resume()
+    this.arbiter.resumeForUser()
     this.state = 'running'
   }
 
@@ -84,12 +87,10 @@ class SimDomain implements DomainHost {
     return this.recorder.checkpoint()
   }
 
-  /** Record from now on; a domain parked by -p stays parked after checkpoint 0. */
+  /** Record from now on; a paused domain stays paused, its checkpoints taken where it stands. */
   async recordStart(req: RecordRequest): Promise<Record<string, unknown>> {
     if (this.state === 'shutdown') throw new ReseerError(`domain ${this.config.name} has shut down; nothing to record`)
-    const result = await this.recorder.start(this.machine, this.run, req)
-    if (this.state === 'paused') await this.machine.pause()
-    return result
+    return this.recorder.start(this.arbiter.forRecorder(), this.run, req)
   }
 
   recordStop(): Promise<Record<string, unknown>> {

@@ -2,7 +2,7 @@
 // tap; `record` connects a record session to it for as long as it runs, and
 // the session pauses the harts for its checkpoints. When the guest stops,
 // the session writes its final checkpoint before the process goes away.
-import {ReseerError} from '../cli/errors.js'
+import {ReseerError, errorLine} from '../cli/errors.js'
 import {packageVersion} from '../cli/package-info.js'
 import {parseInterval} from '../cli/durations.js'
 import type {DomainConfig} from '../config/domain-config.js'
@@ -23,6 +23,7 @@ export class DomainRecorder {
   private session?: RecordSession
   private result?: Promise<RecordResult | undefined>
   private lastEnd?: Record<string, unknown>
+  private failure?: unknown
 
   constructor(readonly config: DomainConfig) {}
 
@@ -43,6 +44,7 @@ export class DomainRecorder {
   /** Start recording the running machine; resolves once checkpoint 0 is in the log. */
   async start(machine: ParallelMachine, finished: Promise<ParallelOutcome>, req: RecordRequest): Promise<Record<string, unknown>> {
     if (this.session) throw new ReseerError(`domain ${this.config.name} is already being recorded into ${this.session.logDir}`, {code: 'ERECORDING'})
+    this.failure = undefined
     let first!: () => void
     const started = new Promise<void>((resolve) => (first = resolve))
     const session = RecordSession.attach({machine, tap: this.tap, finished}, req.logDir, {
@@ -61,16 +63,15 @@ export class DomainRecorder {
       return result
     }, (error: Error) => {
       this.lastEnd = {logDir: req.logDir, error: error.message}
-      process.stderr.write(`reseer-xl: ${error.message}\n`)
+      this.failure = error
+      process.stderr.write(errorLine(error) + '\n')
       return undefined
     }).finally(() => {
       if (this.session === session) this.session = undefined
       first()
     })
     await started
-    if (!this.session) {
-      throw new ReseerError(String(this.lastEnd?.error ?? `recording of ${this.config.name} ended at once`), {code: 'ERECORD'})
-    }
+    if (!this.session) throw this.failure ?? new ReseerError(`recording of ${this.config.name} ended at once`, {code: 'ERECORD'})
     return {logDir: req.logDir, recording: true}
   }
 

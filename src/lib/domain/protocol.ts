@@ -20,7 +20,7 @@ export interface Reply {
   [key: string]: unknown
 }
 
-/** Open the socket and send one request; resolves with the reply and the still-open socket. */
+/** Open the socket and send one request; resolves with the reply and the still-open, paused socket. */
 export function request(socketPath: string, req: Request, timeoutMs = 10_000): Promise<{reply: Reply; socket: Socket}> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(socketPath)
@@ -35,6 +35,8 @@ export function request(socketPath: string, req: Request, timeoutMs = 10_000): P
       if (nl < 0) return
       clearTimeout(timer)
       socket.off('data', onData)
+      // Hold what follows the reply (console bytes) until the caller listens.
+      socket.pause()
       const rest = Buffer.from(buffer.slice(nl + 1), 'latin1')
       let reply: Reply
       try {
@@ -60,6 +62,8 @@ export function request(socketPath: string, req: Request, timeoutMs = 10_000): P
 export async function call(socketPath: string, req: Request, timeoutMs?: number): Promise<Reply> {
   const {reply, socket} = await request(socketPath, req, timeoutMs)
   socket.end()
-  if (!reply.ok) throw new ReseerError(reply.error ?? `'${req.op}' failed`, {code: 'EDOMAIN'})
+  if (!reply.ok) {
+    throw new ReseerError(reply.error ?? `'${req.op}' failed`, {code: typeof reply.code === 'string' ? reply.code : 'EDOMAIN', hint: typeof reply.hint === 'string' ? reply.hint : undefined})
+  }
   return reply
 }

@@ -3,6 +3,7 @@
 // fans console output out to every attached console.
 import {chmodSync, rmSync} from 'node:fs'
 import {createServer, type Server, type Socket} from 'node:net'
+import type {ReseerError} from '../cli/errors.js'
 import type {Reply, Request} from './protocol.js'
 
 /** What the server controls: the domain, whatever runs it. */
@@ -116,7 +117,8 @@ export class ControlServer {
           this.reply(socket, {ok: false, error: `unknown request '${(req as {op: string}).op}'`}, true)
       }
     } catch (error) {
-      this.reply(socket, {ok: false, error: (error as Error).message}, true)
+      const {code, hint} = error as ReseerError
+      this.reply(socket, {ok: false, error: (error as Error).message, ...(code ? {code} : {}), ...(hint ? {hint} : {})}, true)
     }
   }
 
