@@ -1,21 +1,25 @@
 // Machine snapshots taken at decision points, keyed by the decisions that led
 // there, so that a candidate sharing a prefix with a run already made resumes
-// from the longest cached prefix instead of from the checkpoint. A binary trie
-// over decision bits holds them; the least recently used snapshot goes first
-// when the cache would exceed its byte budget.
+// from the longest cached prefix instead of from the checkpoint. Real
+// intervals reach hundreds of thousands of decision points, so a prefix is
+// not kept as a chain of trie nodes but as a hash (two 32-bit polynomial
+// hashes, checked against the packed prefix on a hit) per depth that holds a
+// snapshot. The least recently used snapshot goes first when the cache would
+// exceed its byte budget.
 
 import type {Path} from './path.js'
 
-interface Node<T> {
-  parent: Node<T> | undefined
-  bit: number
-  children: [Node<T> | undefined, Node<T> | undefined]
-  entry: T | undefined
+interface Entry<T> {
+  key: string
+  depth: number
+  /** The prefix, packed most significant bit first, to tell a true hit from a hash collision. */
+  packed: Uint8Array
+  value: T
   bytes: number
 }
 
-/** A rough cost of a trie node, so that long chains of bare nodes count against the budget too. */
-const NODE_BYTES = 64
+/** A rough cost of an entry beside its snapshot. */
+const ENTRY_BYTES = 128
 
 export interface PrefixHit<T> {
   /** How many decisions the snapshot stands after. */
@@ -24,11 +28,13 @@ export interface PrefixHit<T> {
 }
 
 export class PrefixCache<T> {
-  private readonly root: Node<T> = newNode(undefined, 0)
-  /** Nodes holding an entry, least recently used first (Map keeps insertion order). */
-  private readonly recent = new Map<Node<T>, true>()
+  private readonly entries = new Map<string, Entry<T>>()
+  /** Entries per depth, so a lookup hashes only as far as the deepest snapshot. */
+  private readonly depths = new Map<number, number>()
+  private deepest = 0
+  /** Entries, least recently used first (Map keeps insertion order). */
+  private readonly recent = new Map<Entry<T>, true>()
   private used = 0
-  private nodes = 1
   hits = 0
   misses = 0
 
@@ -39,7 +45,7 @@ export class PrefixCache<T> {
   }
 
   get bytes(): number {
-    return this.used + this.nodes * NODE_BYTES
+    return this.used
   }
 
   /**
@@ -48,21 +54,17 @@ export class PrefixCache<T> {
    * once the path's own bits are used up).
    */
   longest(path: Path, tailBit?: number): PrefixHit<T> | undefined {
-    let node = this.root
-    let best: Node<T> | undefined = node.entry === undefined ? undefined : node
-    let bestDepth = 0
-    let depth = 0
-    for (;;) {
-      const bit = depth < path.length ? path[depth] : tailBit
-      if (bit === undefined) break
-      const next = node.children[bit]
-      if (!next) break
-      node = next
-      depth++
-      if (node.entry !== undefined) {
-        best = node
-        bestDepth = depth
+    const limit = tailBit === undefined ? Math.min(path.length, this.deepest) : this.deepest
+    const bitAt = (i: number): number => (i < path.length ? path[i] : (tailBit as number))
+    let best: Entry<T> | undefined
+    const hash = new PrefixHash()
+    for (let depth = 0; ; depth++) {
+      if (this.depths.has(depth)) {
+        const entry = this.entries.get(hash.key(depth))
+        if (entry && samePrefix(entry.packed, bitAt, depth)) best = entry
       }
+      if (depth >= limit) break
+      hash.push(bitAt(depth))
     }
     if (!best) {
       this.misses++
@@ -71,63 +73,76 @@ export class PrefixCache<T> {
     this.hits++
     this.recent.delete(best)
     this.recent.set(best, true)
-    return {depth: bestDepth, entry: best.entry as T}
+    return {depth: best.depth, entry: best.value}
   }
 
   has(prefix: ArrayLike<number>, length: number): boolean {
-    let node: Node<T> | undefined = this.root
-    for (let i = 0; i < length && node; i++) node = node.children[prefix[i]]
-    return node?.entry !== undefined
+    if (!this.depths.has(length)) return false
+    const entry = this.entries.get(hashOf(prefix, length).key(length))
+    return entry !== undefined && samePrefix(entry.packed, i => prefix[i], length)
   }
 
-  /** Store `entry` of `bytes` bytes after the first `length` decisions of `prefix`. */
-  put(prefix: ArrayLike<number>, length: number, entry: T, bytes: number): void {
-    if (bytes + NODE_BYTES * (length + 1) > this.maxBytes) return
-    let node = this.root
-    for (let i = 0; i < length; i++) {
-      const bit = prefix[i]
-      let next = node.children[bit]
-      if (!next) {
-        next = newNode(node, bit)
-        node.children[bit] = next
-        this.nodes++
-      }
-      node = next
-    }
-    if (node.entry !== undefined) {
-      this.used -= node.bytes
-      this.recent.delete(node)
-    }
-    node.entry = entry
-    node.bytes = bytes
-    this.used += bytes
-    this.recent.set(node, true)
-    while (this.bytes > this.maxBytes && this.recent.size > 1) {
-      const oldest = this.recent.keys().next().value as Node<T>
-      if (oldest === node) break
+  /** Store `value` of `bytes` bytes after the first `length` decisions of `prefix`. */
+  put(prefix: ArrayLike<number>, length: number, value: T, bytes: number): void {
+    const cost = bytes + ENTRY_BYTES + ((length + 7) >>> 3)
+    if (cost > this.maxBytes) return
+    const key = hashOf(prefix, length).key(length)
+    const old = this.entries.get(key)
+    if (old) this.evict(old)
+    const packed = new Uint8Array((length + 7) >>> 3)
+    for (let i = 0; i < length; i++) if (prefix[i]) packed[i >>> 3] |= 0x80 >>> (i & 7)
+    const entry: Entry<T> = {key, depth: length, packed, value, bytes: cost}
+    this.entries.set(key, entry)
+    this.recent.set(entry, true)
+    this.depths.set(length, (this.depths.get(length) ?? 0) + 1)
+    this.deepest = Math.max(this.deepest, length)
+    this.used += cost
+    while (this.used > this.maxBytes) {
+      const oldest = this.recent.keys().next().value as Entry<T>
       this.evict(oldest)
     }
   }
 
   clear(): void {
-    for (const node of [...this.recent.keys()]) this.evict(node)
+    for (const entry of [...this.recent.keys()]) this.evict(entry)
   }
 
-  private evict(node: Node<T>): void {
-    this.recent.delete(node)
-    this.used -= node.bytes
-    node.entry = undefined
-    node.bytes = 0
-    // Bare leaves left behind hold nothing: cut them back to the next node that does.
-    let leaf: Node<T> | undefined = node
-    while (leaf && leaf.parent && leaf.entry === undefined && !leaf.children[0] && !leaf.children[1]) {
-      leaf.parent.children[leaf.bit] = undefined
-      this.nodes--
-      leaf = leaf.parent
+  private evict(entry: Entry<T>): void {
+    this.recent.delete(entry)
+    this.entries.delete(entry.key)
+    this.used -= entry.bytes
+    const left = (this.depths.get(entry.depth) ?? 1) - 1
+    if (left > 0) {
+      this.depths.set(entry.depth, left)
+    } else {
+      this.depths.delete(entry.depth)
+      if (entry.depth === this.deepest) this.deepest = Math.max(0, ...this.depths.keys())
     }
   }
 }
 
-function newNode<T>(parent: Node<T> | undefined, bit: number): Node<T> {
-  return {parent, bit, children: [undefined, undefined], entry: undefined, bytes: 0}
+/** Two independent polynomial hashes of a bit string, grown one bit at a time. */
+class PrefixHash {
+  private a = 0
+  private b = 0
+
+  push(bit: number): void {
+    this.a = (Math.imul(this.a, 0x01000193) + bit + 1) | 0
+    this.b = (Math.imul(this.b, 0x5bd1e995) + (bit ? 0x9e3779b9 : 0x7f4a7c15)) | 0
+  }
+
+  key(depth: number): string {
+    return `${depth}:${this.a >>> 0}:${this.b >>> 0}`
+  }
+}
+
+function hashOf(prefix: ArrayLike<number>, length: number): PrefixHash {
+  const hash = new PrefixHash()
+  for (let i = 0; i < length; i++) hash.push(prefix[i])
+  return hash
+}
+
+function samePrefix(packed: Uint8Array, bitAt: (i: number) => number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (((packed[i >>> 3] >>> (7 - (i & 7))) & 1) !== (bitAt(i) ? 1 : 0)) return false
+  return true
 }
