@@ -23,12 +23,6 @@ export const DEFAULT_DECISION = 1
 export const CONTINUE = 1
 export const YIELD = 0
 
-export function pathFromBits(bits: ArrayLike<number>): Path {
-  const path = new Uint8Array(bits.length)
-  for (let i = 0; i < bits.length; i++) path[i] = bits[i] ? 1 : 0
-  return path
-}
-
 /** "0110" form, one character per decision. */
 export function pathToString(path: Path): string {
   let text = ''
@@ -80,10 +74,4 @@ export function pathFromHex(text: string): Path {
 /** The printed form a person reads: bits when short, hex when long. */
 export function formatPath(path: Path): string {
   return path.length <= 64 ? pathToString(path) || '(empty)' : pathToHex(path)
-}
-
-export function samePath(a: Path, b: Path): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

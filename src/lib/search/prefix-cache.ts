@@ -103,10 +103,6 @@ export class PrefixCache<T> {
     }
   }
 
-  clear(): void {
-    for (const entry of [...this.recent.keys()]) this.evict(entry)
-  }
-
   private evict(entry: Entry<T>): void {
     this.recent.delete(entry)
     this.entries.delete(entry.key)
