@@ -48,9 +48,9 @@ t.test('paths survive packing, hex and string forms', async t => {
     }),
     {seed: 1, numRuns: 100},
   )
-  t.equal(pathToHex(pathFromString('101101')), 'b4/6')
+  t.equal(pathToHex(pathFromString('101101')), '2d/6', 'packed as the log stores paths: decision i at bit i & 7')
   t.equal(formatPath(pathFromString('')), '(empty)')
-  t.equal(formatPath(pathFromString('1'.repeat(65))), 'ffffffffffffffff80/65')
+  t.equal(formatPath(pathFromString('1'.repeat(65))), 'ffffffffffffffff01/65')
 })
 
 t.test('malformed paths are refused clearly', async t => {

@@ -4,8 +4,9 @@
 // continues (1) or yields to the next runnable hart in hart order (0).
 //
 // In memory a path is a Uint8Array holding one decision (0 or 1) per element,
-// which keeps crossover and mutation simple. On disk it is packed, most
-// significant bit first, with its length in bits beside it. Printed, it is a
+// which keeps crossover and mutation simple. On disk it is packed as the log
+// stores paths (decision i in byte i >> 3 at bit i & 7), with its length in
+// bits beside it. Printed, it is a
 // string of 0 and 1 (short paths) or hex with the bit length.
 //
 // A path that runs out of bits before the run runs out of decision points
@@ -38,14 +39,14 @@ export function pathFromString(text: string): Path {
 }
 
 export interface PackedPath {
-  /** Decisions packed most significant bit first; unused low bits of the last byte are 0. */
+  /** Decision i in byte i >> 3 at bit i & 7; unused high bits of the last byte are 0. */
   bytes: Uint8Array
   bitLength: number
 }
 
 export function packPath(path: Path): PackedPath {
   const bytes = new Uint8Array((path.length + 7) >>> 3)
-  for (let i = 0; i < path.length; i++) if (path[i]) bytes[i >>> 3] |= 0x80 >>> (i & 7)
+  for (let i = 0; i < path.length; i++) if (path[i]) bytes[i >>> 3] |= 1 << (i & 7)
   return {bytes, bitLength: path.length}
 }
 
@@ -55,11 +56,11 @@ export function unpackPath(packed: PackedPath): Path {
     throw new ReseerError(`stored path of ${bytes.length} bytes cannot hold ${bitLength} bits`, {code: 'EBADPATH'})
   }
   const path = new Uint8Array(bitLength)
-  for (let i = 0; i < bitLength; i++) path[i] = (bytes[i >>> 3] >>> (7 - (i & 7))) & 1
+  for (let i = 0; i < bitLength; i++) path[i] = (bytes[i >>> 3] >>> (i & 7)) & 1
   return path
 }
 
-/** "hex/bits" form, e.g. "b4/6" for 101101: compact for long paths. */
+/** "hex/bits" form, e.g. "2d/6" for 101101: the packed bytes in hex, compact for long paths. */
 export function pathToHex(path: Path): string {
   const {bytes, bitLength} = packPath(path)
   return `${Buffer.from(bytes).toString('hex')}/${bitLength}`
