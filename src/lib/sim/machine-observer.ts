@@ -24,4 +24,11 @@ export interface MachineObserver {
   dmaWrite?(hart: number, instret: number, addr: number, bytes: Uint8Array): void
   /** First access of `hart` to a RAM page since the access tables were last cleared. */
   pageAccess?(hart: number, instret: number, page: number, write: boolean): void
+  /**
+   * CREW mode only (parallel machine with `crew`): hart `to` got `rights`
+   * (ACCESS_READ, or with ACCESS_WRITE) on `page` from hart `from`. `to`
+   * must not pass `toInstret` before `from` has retired `fromInstret`.
+   * Reported by `hart`, the one of the two whose worker saw it.
+   */
+  crewTransfer?(hart: number, instret: number, transfer: {page: number; from: number; to: number; rights: number; fromInstret: number; toInstret: number}): void
 }

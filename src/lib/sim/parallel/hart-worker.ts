@@ -17,6 +17,7 @@ import {Finish} from '../devices/test-device.js'
 import {HostClock} from './host-clock.js'
 import {Command, Control, lockDevices, RecordRing, RING_BYTES, type SharedMachine, unlockDevices, wakeHart} from './shared.js'
 import {Observed, type WorkerMessage} from './worker-messages.js'
+import {CrewPages, type CrewShared} from './crew-pages.js'
 
 export interface HartWorkerData {
   hart: number
@@ -27,6 +28,8 @@ export interface HartWorkerData {
   time: {kind: 'host'; epoch: bigint} | {kind: 'instret'}
   /** Whether to batch observer records for the main thread. */
   observe: boolean
+  /** The CREW protocol's shared state, when the machine runs it. */
+  crew?: CrewShared
   disks: MachineDisk[]
   vifs: MachineVif[]
 }
@@ -120,10 +123,16 @@ const devices = new MachineDevices(new Int32Array(shared.devices), {
   virtio,
 })
 
+const crew = data.crew && new CrewPages(data.crew, h, access, control, (t) => {
+  const received = t.to === h
+  if (data.observe) record(Observed.CrewTransfer, hart_.instret, t.page, (received ? t.from : t.to) | (t.rights << 8) | (received ? 1 << 16 : 0), received ? t.fromInstret : t.toInstret)
+})
+
 let lines = 0
 const hart_ = new Hart(h, shared.ram, {
   access,
   pageFault(hart, page, write) {
+    if (crew && !crew.acquire(page, write, hart_.instret)) return false
     if (write) {
       dirty[page] = 1
       writes[page] = 1
@@ -166,6 +175,7 @@ function readTime(hart: number): bigint {
 function poll(hart: number): boolean {
   if (Atomics.load(control, Control.Command) !== Command.Run) return true
   if (devices.test.finish !== Finish.Running) return true
+  crew?.serve(hart_.instret)
   if (Atomics.load(control, Control.InHead) !== Atomics.load(control, Control.InTail)) takeInput()
   if (Atomics.load(control, Control.NetInHead) !== Atomics.load(control, Control.NetInTail)) takeFrames()
   const now = devices.interruptLines(hart, clock.now(hart, hart_.instret))

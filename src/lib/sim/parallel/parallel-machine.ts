@@ -18,10 +18,13 @@ import {Finish} from '../devices/test-device.js'
 import {DiskImage} from '../devices/disk-image.js'
 import {HostClock} from './host-clock.js'
 import type {HartWorkerData} from './hart-worker.js'
+import {allocateCrew, type CrewShared} from './crew-pages.js'
 import {allocateShared, Command, Control, RecordRing, RING_BYTES, type SharedMachine, wakeHart} from './shared.js'
 import {Observed, type WorkerMessage} from './worker-messages.js'
 
 export interface ParallelOptions {
+  /** Run the CREW protocol over the harts' pages (crew-pages.ts), for the CREW baseline recorder. */
+  crew?: boolean
   /** 'host' (default): mtime is the host clock at 10 MHz. 'instret': each hart's own retired instructions, as in deterministic mode. */
   time?: 'host' | 'instret'
   observer?: MachineObserver
@@ -44,6 +47,7 @@ export class ParallelMachine {
   /** Each configured disk as the guest has written it; consistent only while paused or finished. */
   readonly disks: DiskImage[]
   private readonly shared: SharedMachine
+  private readonly crew?: CrewShared
   private readonly control: Int32Array
   private readonly devices: MachineDevices
   private readonly workers: Worker[] = []
@@ -62,6 +66,7 @@ export class ParallelMachine {
     checkOptions(options)
     const disks = options.disks.map((disk) => DiskImage.load(disk.path, true))
     this.shared = allocateShared(options.vcpus, options.memoryMiB << 20, DEVICE_STATE_WORDS, disks)
+    this.crew = settings.crew ? allocateCrew(options.vcpus, (options.memoryMiB << 20) >>> 12) : undefined
     this.disks = options.disks.map((disk, i) => new DiskImage(disk.path, disk.readonly, disks[i]))
     this.ram = new Uint8Array(this.shared.ram)
     this.boot = loadBootImage(options, this.ram)
@@ -126,6 +131,7 @@ export class ParallelMachine {
         fdtAddr: this.boot.fdtAddr,
         time: this.settings.time === 'instret' ? {kind: 'instret'} : {kind: 'host', epoch},
         observe: this.settings.observer !== undefined,
+        crew: this.crew,
         disks: this.options.disks,
         vifs: this.options.vifs,
       }
@@ -291,6 +297,16 @@ export class ParallelMachine {
         case Observed.PageAccess:
           observer.pageAccess?.(hart, instret, a, b !== 0)
           break
+        case Observed.CrewTransfer: {
+          const other = b & 0xff
+          const received = (b & (1 << 16)) !== 0
+          observer.crewTransfer?.(hart, instret, {
+            page: a, rights: (b >>> 8) & 0xff,
+            from: received ? other : hart, to: received ? hart : other,
+            fromInstret: received ? c : instret, toInstret: received ? instret : c,
+          })
+          break
+        }
       }
     }
   }

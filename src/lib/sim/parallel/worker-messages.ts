@@ -7,6 +7,8 @@ export const enum Observed {
   DeviceRead = 2,
   ConsoleInput = 3,
   PageAccess = 4,
+  /** A CREW transfer the hart took part in (crew-pages.ts): page, other hart | rights << 8 | (1 << 16 if this hart received), the other's instret. */
+  CrewTransfer = 5,
 }
 
 export type WorkerMessage =
