@@ -3,11 +3,14 @@
 // logged: time read, interrupt lines, device input, DMA from outside. Page
 // accesses are not events: the sharing summary at each checkpoint covers
 // them, and nothing about their order is kept.
-import {EventKind, encodeDeviceRead, encodeDmaWrite} from '../log/events.js'
+import {EventKind, encodeCrewTransfer, encodeDeviceRead, encodeDmaWrite} from '../log/events.js'
 import type {LogWriter} from '../log/writer.js'
 import type {MachineEvent} from '../sim/machine-events.js'
 import type {MachineObserver} from '../sim/machine-observer.js'
+import type {CrewTransfer} from '../sim/parallel/crew-pages.js'
 import {SimEventKind, encodeConsoleInput, encodeFrameInput, encodeInterruptLines} from './record-events.js'
+
+const NOT_INVOLVED = (1n << 64n) - 1n
 
 export class EventRecorder implements MachineObserver {
   /** Events appended so far. */
@@ -65,6 +68,17 @@ export class EventRecorder implements MachineObserver {
 
   dmaWrite(hart: number, instret: number, addr: number, bytes: Uint8Array): void {
     this.append(hart, EventKind.DmaWrite, instret, () => encodeDmaWrite(BigInt(addr), bytes))
+  }
+
+  /**
+   * A CREW transfer, on the stream of the hart that reported it. The counts
+   * of the harts not involved are all ones: the transfer orders only the two.
+   */
+  crewTransfer(hart: number, instret: number, t: CrewTransfer): void {
+    this.append(hart, EventKind.CrewTransfer, instret, () => {
+      const counts = this.instret.map((_, h) => (h === t.from ? BigInt(t.fromInstret) : h === t.to ? BigInt(t.toInstret) : NOT_INVOLVED))
+      return encodeCrewTransfer(t.page, t.from, t.to, t.rights, counts)
+    })
   }
 
   private append(hart: number, kind: number, instret: number, payload: () => Uint8Array): void {

@@ -5,6 +5,7 @@
 // While nothing is connected the tap drops what the harts report.
 import type {MachineEvent} from '../sim/machine-events.js'
 import type {MachineObserver} from '../sim/machine-observer.js'
+import type {CrewTransfer} from '../sim/parallel/crew-pages.js'
 
 export class RecorderTap implements MachineObserver {
   private sink?: MachineObserver
@@ -44,5 +45,9 @@ export class RecorderTap implements MachineObserver {
 
   pageAccess(hart: number, instret: number, page: number, write: boolean): void {
     this.sink?.pageAccess?.(hart, instret, page, write)
+  }
+
+  crewTransfer(hart: number, instret: number, transfer: CrewTransfer): void {
+    this.sink?.crewTransfer?.(hart, instret, transfer)
   }
 }

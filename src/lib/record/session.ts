@@ -75,8 +75,8 @@ export class RecordSession {
     const {machine} = live
     this.interval = intervalOf(settings)
     checkDuration(settings.durationMs)
-    if ((settings.mode ?? 'reseer') !== 'reseer') {
-      throw new ReseerError(`recording mode '${settings.mode}' is not available on the sim machine yet`, {code: 'ENOTSUP', hint: 'record in reseer mode'})
+    if (settings.mode === 'crew' && !ownsMachine) {
+      throw new ReseerError('a running domain cannot be recorded in CREW mode: the protocol must hold from the first instruction', {code: 'ENOTSUP', hint: 'record the domain from its config with --mode crew'})
     }
     this.clock = settings.clock ?? (() => performance.now())
     this.nextDelay = this.interval.kind === 'ms' ? this.interval.ms : PROBE_MS
@@ -95,7 +95,7 @@ export class RecordSession {
    */
   static boot(options: MachineOptions, logDir: string, settings: RecordSettings & {console?: (bytes: Uint8Array) => void}): RecordSession {
     const tap = new RecorderTap()
-    const machine = new ParallelMachine(options, {observer: tap, console: settings.console})
+    const machine = new ParallelMachine(options, {observer: tap, console: settings.console, crew: settings.mode === 'crew'})
     // The machine starts when run() does: the promise stands in until then.
     const session = new RecordSession({machine, tap, finished: new Promise(() => {})}, true, logDir, settings)
     return session
