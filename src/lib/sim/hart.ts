@@ -1,10 +1,11 @@
 // One RISC-V hart: RV32IMA + Zicsr + Zifencei, machine and user mode, over
 // guest RAM held in a typed array. Everything outside RAM and everything that
 // is not the hart's own business (devices, time, page protection, threads)
-// goes through HartEnv. The hot loop in execute() keeps pc and the retired
-// count in locals and dispatches on pre-decoded instructions; every rare case
-// (MMIO, misaligned or protected accesses, CSRs, traps, atomics) leaves it for
-// a method, so the common path stays small enough for the JIT to keep tight.
+// goes through HartEnv. The hot loop in slice() keeps pc and the retired
+// count in locals, runs hot code as compiled blocks (hart-compile.ts) and the
+// rest by dispatching on pre-decoded instructions; every rare case (MMIO,
+// misaligned or protected accesses, CSRs, traps, atomics) leaves it for a
+// method, so the common path stays small enough for the JIT to keep tight.
 
 import {ACCESS_READ, ACCESS_WRITE, PAGE_SHIFT, RAM_BASE, type HartEnv, Stop} from './hart-env.js'
 import {
