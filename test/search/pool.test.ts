@@ -22,11 +22,10 @@ t.test('a pool of two workers gives exactly what one thread gives', async t => {
   batch.push({path: new Uint8Array(0), tail: {kind: 'pace', slack: 0}} as never)
   t.same(await pool.evaluate(batch), await local.evaluate(batch))
 
-  for (const strategy of ['ga', 'random', 'exhaustive'] as const) {
-    const pooled = await searchInterval(pool, {strategy, seed: 4, maxEvaluations: 800})
-    const inThread = await searchInterval(local, {strategy, seed: 4, maxEvaluations: 800})
-    t.same(pooled, inThread, strategy)
-  }
+  // Slices finish in any order; the search must not notice.
+  const pooled = await searchInterval(pool, {seed: 4, maxEvaluations: 500})
+  const inThread = await searchInterval(local, {seed: 4, maxEvaluations: 500})
+  t.same(pooled, inThread)
 })
 
 t.test('a source that cannot be loaded fails with one clear error', async t => {
@@ -37,7 +36,7 @@ t.test('a source that cannot be loaded fails with one clear error', async t => {
 })
 
 t.test('one call searches an interval in this thread or on a pool, with the same result', async t => {
-  const settings = {seed: 8, maxEvaluations: 2000}
+  const settings = {seed: 8, maxEvaluations: 1000}
   const inThread = await runIntervalSearch({source, jobs: 1, settings})
   const pooled = await runIntervalSearch({source, jobs: 2, settings})
   t.equal(inThread.found, true)
