@@ -97,8 +97,7 @@ export class RecordSession {
     const tap = new RecorderTap()
     const machine = new ParallelMachine(options, {observer: tap, console: settings.console, crew: settings.mode === 'crew'})
     // The machine starts when run() does: the promise stands in until then.
-    const session = new RecordSession({machine, tap, finished: new Promise(() => {})}, true, logDir, settings)
-    return session
+    return new RecordSession({machine, tap, finished: new Promise(() => {})}, true, logDir, settings)
   }
 
   /** Record a machine that is already running, from a full checkpoint taken now. */
