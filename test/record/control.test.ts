@@ -139,3 +139,23 @@ t.test('time reads and interrupt lines', async (t) => {
   t.ok((kinds.get(EventKind.TimeRead) ?? 0) > 0)
   t.ok(verifyLog(timer).intact)
 })
+
+t.test('an interval in instructions is scheduled from the rate the harts ran at', async (t) => {
+  const dir = freshLogDir('race')
+  const {result} = await record(workload('race', {cmdline: 'm=500000'}), dir, {interval: {instructions: 200_000}})
+  t.equal(result.end.kind, 'halt')
+  const reader = LogReader.open(dir)
+  t.teardown(() => reader.close())
+  const busiest = Math.max(...result.progress.instructions)
+  t.ok(reader.checkpointCount >= 3, `${reader.checkpointCount} checkpoints over ${busiest} instructions`)
+  t.ok(verifyLog(dir).intact)
+})
+
+t.test('settings are checked before anything starts', async (t) => {
+  const dir = freshLogDir('race')
+  t.throws(() => RecordSession.boot(endless(), dir, {creator, interval: {ms: 10, instructions: 10_000}}), {code: 'EINTERVAL'})
+  t.throws(() => RecordSession.boot(endless(), dir, {creator, interval: {instructions: 10}}), {code: 'EINTERVAL'})
+  t.throws(() => RecordSession.boot(endless(), dir, {creator, interval: {ms: 0}}), {code: 'EINTERVAL'})
+  t.throws(() => RecordSession.boot(endless(), dir, {creator, durationMs: -1}), {code: 'EDURATION'})
+  t.throws(() => verifyLog(dir), {code: 'ENOLOG'}, 'no log was created')
+})
