@@ -6,7 +6,7 @@ import {writeFoundPath} from '../log/found-path.js'
 import {LogReader} from '../log/reader.js'
 import type {MachineOptions} from '../sim/machine.js'
 import type {ProgressListener, SearchResult} from './ledger.js'
-import type {Path} from './path.js'
+import {packPath} from './path.js'
 import {runIntervalSearch} from './run.js'
 import type {SearchSettingsInput} from './settings.js'
 
@@ -63,12 +63,6 @@ export function periodOf(reader: LogReader, logDir: string, from?: number, to?: 
   return {from: start, to: end}
 }
 
-/** Log convention: bit i of the path in byte i>>3 at bit i&7. */
-function packForLog(path: Path): Uint8Array {
-  const bytes = new Uint8Array((path.length + 7) >> 3)
-  for (let i = 0; i < path.length; i++) if (path[i]) bytes[i >> 3] |= 1 << (i & 7)
-  return bytes
-}
 
 const LOADER = new URL('./log-interval.js', import.meta.url).href
 
@@ -112,7 +106,7 @@ export async function searchLog(logDir: string, options: LogSearchOptions): Prom
     if (result.found) {
       writeFoundPath(logDir, {
         interval: k,
-        path: packForLog(result.path),
+        path: packPath(result.path).bytes,
         bits: result.path.length,
         meta: {
           seed: result.seed, strategy: result.strategy, settings: {...options.settings, clock: undefined} as Record<string, unknown>,
@@ -129,11 +123,4 @@ export async function searchLog(logDir: string, options: LogSearchOptions): Prom
     options.onInterval?.(report)
   }
   return reports
-}
-
-/** Unpack a path stored in the log (see packForLog). */
-export function pathFromLog(bytes: Uint8Array, bits: number): Path {
-  const path = new Uint8Array(bits)
-  for (let i = 0; i < bits; i++) path[i] = (bytes[i >> 3] >> (i & 7)) & 1
-  return path
 }
