@@ -52,7 +52,7 @@ async function recorded(name, scratch, mode, run) {
   const ms = performance.now() - started
   if (result.end.kind !== 'halt') throw new Error(`${name}: ${JSON.stringify(result.end)}`)
   rmSync(dir, {recursive: true})
-  return {ms, events: result.progress.eventBytes, checkpoints: result.progress.checkpointBytes, count: result.progress.checkpoints}
+  return {ms, events: result.progress.eventBytes, checkpoints: result.progress.checkpointBytes, count: result.progress.checkpoints, paused: result.progress.pausedMs}
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -84,19 +84,23 @@ for (const name of workloads) {
       continue
     }
     const pick = list.find((s) => s.ms === median(list.map((x) => x.ms)))
-    row[mode] = {ms: pick.ms, ratio: pick.ms / plain, events: rate(pick.events, pick.ms), checkpoints: rate(pick.checkpoints, pick.ms), count: pick.count}
+    row[mode] = {
+      ms: pick.ms, ratio: pick.ms / plain, events: rate(pick.events, pick.ms), checkpoints: rate(pick.checkpoints, pick.ms), count: pick.count,
+      // The share of the recording the harts spent parked for checkpoints: far steadier than wall-time ratios on a busy host.
+      paused: median(list.map((s) => (100 * s.paused) / s.ms)).toFixed(1),
+    }
   }
   rows.push(row)
 }
 
-const header = ['workload', 'plain ms', 'reseer ms', 'ratio', 'ev KiB/s', 'ckpt KiB/s', 'ckpts', 'crew ms', 'ratio', 'ev KiB/s', 'ckpt KiB/s']
+const header = ['workload', 'plain ms', 'reseer ms', 'ratio', 'paused %', 'ev KiB/s', 'ckpt KiB/s', 'ckpts', 'crew ms', 'ratio', 'ev KiB/s', 'ckpt KiB/s']
 const cells = rows.map((r) => [
   r.name, r.plain.toFixed(0),
   ...['reseer', 'crew'].flatMap((mode) => {
     const m = r[mode]
-    if (m.failed) return mode === 'reseer' ? ['-', '-', '-', '-', '-'] : ['-', '-', '-', '-']
-    const base = [m.ms.toFixed(0), m.ratio.toFixed(3), m.events, m.checkpoints]
-    return mode === 'reseer' ? [...base, String(m.count)] : base
+    if (m.failed) return mode === 'reseer' ? ['-', '-', '-', '-', '-', '-'] : ['-', '-', '-', '-']
+    const [ms, ratio] = [m.ms.toFixed(0), m.ratio.toFixed(3)]
+    return mode === 'reseer' ? [ms, ratio, m.paused, m.events, m.checkpoints, String(m.count)] : [ms, ratio, m.events, m.checkpoints]
   }),
 ])
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))

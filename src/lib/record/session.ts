@@ -56,6 +56,7 @@ export class RecordSession {
   private readonly interval: Interval
   private readonly clock: () => number
   private startedAt = 0
+  private pausedMs = 0
   private lastCheckpointAt = 0
   private nextDelay: number
   private end?: RecordEnd
@@ -84,7 +85,7 @@ export class RecordSession {
     this.checkpointer = new Checkpointer()
     this.recorder = new EventRecorder(machine.hartCount, (error) => this.fail(error))
     live.tap.connect(this.recorder)
-    this.last = {elapsedMs: 0, instructions: new Array<number>(machine.hartCount).fill(0), checkpoints: 0, eventBytes: 0, checkpointBytes: 0, events: 0}
+    this.last = {elapsedMs: 0, instructions: new Array<number>(machine.hartCount).fill(0), checkpoints: 0, eventBytes: 0, checkpointBytes: 0, events: 0, pausedMs: 0}
   }
 
   /**
@@ -184,6 +185,7 @@ export class RecordSession {
       const due = this.lastCheckpointAt + this.nextDelay
       if (this.demands.length > 0 || now >= due) {
         const demands = this.demands.splice(0)
+        const pausedAt = this.clock()
         await this.pauseMachine()
         if (this.failure !== undefined) {
           for (const d of demands) d.reject(this.failure)
@@ -191,7 +193,7 @@ export class RecordSession {
         }
         let index: number
         try {
-          index = this.takeCheckpoint(demands.length > 0 ? 'demand' : 'interval', {resume: true})
+          index = this.takeCheckpoint(demands.length > 0 ? 'demand' : 'interval', {resume: true, pausedAt})
         } catch (error) {
           for (const d of demands) d.reject(error)
           throw error
@@ -279,10 +281,11 @@ export class RecordSession {
    * keeps fsync latency out of the guest's time. Nothing can append an event
    * between the resume and the write: both happen in one turn of the loop.
    */
-  private takeCheckpoint(reason: CheckpointReason, options: {meta?: Record<string, unknown>; resume?: boolean} = {}): number {
+  private takeCheckpoint(reason: CheckpointReason, options: {meta?: Record<string, unknown>; resume?: boolean; pausedAt?: number} = {}): number {
     const previous = this.checkpointer.instret
     const captured = this.checkpointer.capture(this.live.machine, reason, options.meta)
     if (options.resume) this.live.machine.resume()
+    if (options.pausedAt !== undefined) this.pausedMs += this.clock() - options.pausedAt
     const index = this.checkpointer.write(this.writer!, captured)
     const now = this.clock()
     if (this.interval.kind === 'instructions' && index > 0) this.nextDelay = this.scheduleFor(previous, now - this.lastCheckpointAt)
@@ -292,6 +295,7 @@ export class RecordSession {
       instructions: this.checkpointer.instret.slice(),
       checkpoints: index + 1,
       events: this.recorder.events,
+      pausedMs: this.pausedMs,
       ...logBytes(this.logDir),
     }
     this.settings.onProgress?.(this.last)

@@ -40,15 +40,19 @@ export interface RecordProgress {
   eventBytes: number
   checkpointBytes: number
   events: number
+  /** Time the harts spent parked for the interval's and on-demand checkpoints: what checkpointing costs the guest. */
+  pausedMs: number
 }
 
 /**
- * 50 ms: on the bundled workloads a 2-hart interval of 50 ms retires a few
- * million instructions per hart, which keeps the search's decision points
- * per interval in the thousands, while the pause, page copy and fsync of a
- * checkpoint cost a few per cent of it. docs/record.md has the measurements.
+ * 200 ms. A checkpoint parks both harts until each reaches its next poll,
+ * which takes from 2 ms to tens of ms depending on the guest, then copies
+ * state and dirty pages; at 200 ms that stayed under 5% of the recording on
+ * every workload measured, while an interval stays at a few million
+ * instructions per hart, small enough for the search. docs/record.md has
+ * the measurements.
  */
-export const DEFAULT_INTERVAL_MS = 50
+export const DEFAULT_INTERVAL_MS = 200
 
 /** The interval as the session uses it: exactly one of the two set. */
 export type Interval = {kind: 'ms'; ms: number} | {kind: 'instructions'; instructions: number}
