@@ -8,6 +8,7 @@ import {ReseerError} from '../lib/cli/errors.js'
 import {packageVersion} from '../lib/cli/package-info.js'
 import {progressLine} from '../lib/cli/progress.js'
 import {loadDomainConfig, logDirFor} from '../lib/config/domain-config.js'
+import {DEFAULT_INTERVAL_MS} from '../lib/record/settings.js'
 import {recordXenDomain} from '../lib/backend/xen/recorder.js'
 import {changeDomain} from '../lib/domain/control.js'
 import {followRecording, recordFromConfig, recordLiveDomain, stopRecording, type RecordSummary} from '../lib/domain/record-domain.js'
@@ -24,7 +25,7 @@ export default class RecordVerb extends ReseerCommand<typeof RecordVerb> {
   static args = {domain: Args.string({description: 'A domain config file, or the name or id of a running domain.', required: true})}
   static flags = {
     'dry-run': dryRunFlag,
-    interval: Flags.string({summary: 'Checkpoint interval: a time (50ms, 1s) or guest instructions per hart (2M, 500k).', default: '50ms'}),
+    interval: Flags.string({summary: `Checkpoint interval: a time (200ms, 1s) or guest instructions per hart (2M, 500k); default ${DEFAULT_INTERVAL_MS}ms.`}),
     mode: Flags.string({summary: 'reseer logs events only; crew also logs every page ownership transfer (the SMP-ReVirt baseline).', options: ['reseer', 'crew'], default: 'reseer'}),
     for: Flags.string({summary: 'End the recording after this long (10s, 2min).'}),
     detach: Flags.boolean({summary: 'Start the recording and return; it goes on in the domain\'s process.', default: false}),
@@ -41,19 +42,20 @@ export default class RecordVerb extends ReseerCommand<typeof RecordVerb> {
       if (flags['dry-run']) return this.dry(`would stop the recording of domain ${target}`)
       return this.report(await stopRecording(target))
     }
-    parseInterval(flags.interval)
+    const interval = flags.interval ?? `${DEFAULT_INTERVAL_MS}ms`
+    parseInterval(interval)
     const durationMs = flags.for ? parseDuration(flags.for, '--for') : undefined
-    const options = {interval: flags.interval, mode: flags.mode, durationMs, force: flags.force, logDir: flags.log}
+    const options = {interval, mode: flags.mode, durationMs, force: flags.force, logDir: flags.log}
     const isConfig = existsSync(target) && statSync(target).isFile()
     if (isConfig) {
       const config = loadDomainConfig(target, {backend: flags.backend as 'sim' | 'xen' | undefined})
       const logDir = flags.log ?? logDirFor(config.configFile)
-      if (flags['dry-run']) return this.dry(`would create ${config.backend} domain ${config.name} and record it into ${logDir} every ${flags.interval}`)
+      if (flags['dry-run']) return this.dry(`would create ${config.backend} domain ${config.name} and record it into ${logDir} every ${interval}`)
       if (config.backend === 'xen') return this.recordXen(config.name, logDir, config as unknown as Json, durationMs)
       const started = await recordFromConfig(config, options)
       return this.follow(started, true)
     }
-    if (flags['dry-run']) return this.dry(`would record running domain ${target} every ${flags.interval}`)
+    if (flags['dry-run']) return this.dry(`would record running domain ${target} every ${interval}`)
     const started = await recordLiveDomain(target, options)
     return this.follow(started, false)
   }
@@ -102,7 +104,7 @@ export default class RecordVerb extends ReseerCommand<typeof RecordVerb> {
   }
 
   private async recordXen(domain: string, logDir: string, config: Json, durationMs: number | undefined): Promise<Json> {
-    const interval = parseInterval(this.flags.interval)
+    const interval = parseInterval(this.flags.interval ?? `${DEFAULT_INTERVAL_MS}ms`)
     if (!('ms' in interval)) throw new ReseerError('on Xen the checkpoint interval is a time (stock Xen counts no guest instructions)', {code: 'EUSAGE', exitCode: 2})
     const abort = new AbortController()
     const onSignal = (): void => abort.abort()

@@ -64,7 +64,7 @@ t.test('bad arguments are refused before anything starts', async (t) => {
   const duration = cli(['record', file, '--for', '-3'], {env})
   t.equal(duration.status, 2)
   const dry = cli(['record', '-N', file], {env})
-  t.match(dry.stdout, /^would create sim domain bad and record it into .*bad\.reseer every 50ms/)
+  t.match(dry.stdout, /^would create sim domain bad and record it into .*bad\.reseer every 200ms/)
   t.notMatch(cli(['list'], {env}).stdout, /\bbad\b/)
   // A log directory that cannot be created: its parent is a file.
   writeFileSync(join(work, 'blocker'), 'x')

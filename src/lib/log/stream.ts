@@ -139,7 +139,7 @@ export function* readStream(file: string, options: {from?: number; to?: number; 
       const record: StoredEventRecord = {
         kind: buf.readUInt16LE(at + 4),
         instret: buf.readBigUInt64LE(at + 6),
-        payload: buf.subarray(at + FRAME_HEADER, body).slice(),
+        payload: Buffer.from(buf.subarray(at + FRAME_HEADER, body)), // a copy: the read buffer is reused
         offset,
       }
       offset += frame
