@@ -1,21 +1,6 @@
-import {Args} from '@oclif/core'
-import {ReseerCommand, dryRunFlag} from '../lib/cli/base-command.js'
-import {changeDomain, xlForForeignDomain} from '../lib/domain/control.js'
+import {stateVerb} from '../lib/cli/state-verb.js'
 
-export default class Destroy extends ReseerCommand<typeof Destroy> {
-  static summary = 'Destroy a domain at once, as pulling its power would; a recording in progress is closed first.'
-  static args = {domain: Args.string({description: 'Domain name or id.', required: true})}
-  static flags = {'dry-run': dryRunFlag}
-
-  async run(): Promise<{domain: string; domid: number; done: boolean} | {passedTo: 'xl'; exitStatus: number}> {
-    const xl = await xlForForeignDomain(this.args.domain, [this.id ?? "", ...this.argv])
-    if (xl !== undefined) {
-      process.exitCode = xl
-      return {passedTo: 'xl', exitStatus: xl}
-    }
-    const result = await changeDomain(this.args.domain, 'destroy', this.flags['dry-run'])
-    if (!result.done) this.say(result.message)
-    this.detail(1, result.message)
-    return result
-  }
-}
+export default stateVerb('destroy', 'Destroy a domain at once, as pulling its power would; a recording in progress is closed first.', [
+  '<%= config.bin %> destroy echo',
+  '<%= config.bin %> destroy -N echo',
+])

@@ -6,6 +6,7 @@ import {rmSync} from 'node:fs'
 import {ReseerError} from '../cli/errors.js'
 import {logDirFor, type DomainConfig} from '../config/domain-config.js'
 import {logInfo, type LogInfo} from '../log/info.js'
+import type {RecordProgress} from '../record/settings.js'
 import {call} from './protocol.js'
 import {createDomain} from './create.js'
 import {requireDomain} from './control.js'
@@ -21,14 +22,8 @@ export interface RecordOptions {
   logDir?: string
 }
 
-export interface RecordProgressView {
-  elapsedMs: number
-  instructions: number[]
-  checkpoints: number
-  eventBytes: number
-  checkpointBytes: number
-  events: number
-}
+/** Progress as the domain's process reports it: the record session's own. */
+export type RecordProgressView = RecordProgress
 
 export interface RecordSummary {
   domain: string
