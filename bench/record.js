@@ -4,7 +4,11 @@
 // median wall time of several runs, the overhead ratio, and how fast the
 // event streams and the checkpoint store grow. Runs over dist/ (npx tsc -p .).
 //
-//   node bench/record.js [--runs N] [--interval-ms MS] [workload...]
+//   node bench/record.js [--runs N] [--interval-ms MS] [--long] [workload...]
+//
+// --long runs each workload with parameters that make it last seconds rather
+// than a fraction of one, so that the fixed cost of a recording (creating the
+// log, checkpoint 0 of all RAM) stops hiding the steady-state overhead.
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -16,13 +20,17 @@ import {ParallelMachine} from '../dist/lib/sim/parallel/parallel-machine.js'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const {values, positionals} = parseArgs({
   allowPositionals: true,
-  options: {runs: {type: 'string', default: '3'}, 'interval-ms': {type: 'string'}, modes: {type: 'string', default: 'reseer,crew'}},
+  options: {long: {type: 'boolean', default: false}, runs: {type: 'string', default: '3'}, 'interval-ms': {type: 'string'}, modes: {type: 'string', default: 'reseer,crew'}},
 })
 const runs = Number(values.runs)
 const interval = values['interval-ms'] ? {ms: Number(values['interval-ms'])} : undefined
 const workloads = positionals.length > 0 ? positionals : ['race', 'pingpong', 'compress', 'radix', 'dbench']
 
+// Parameters for --long: each workload for a few seconds on this machine.
+const LONG = {race: 'm=60000000', pingpong: 'k=300000', compress: 'n=2097152 chunk=4096', radix: 'n=1048576', dbench: 'ops=4096 sectors=8'}
+
 function bootargs(name) {
+  if (values.long && LONG[name]) return LONG[name]
   const cfg = readFileSync(join(root, 'examples', `${name}.cfg`), 'utf8')
   return /^extra\s*=\s*"([^"]*)"/m.exec(cfg)?.[1] ?? ''
 }
