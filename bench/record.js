@@ -27,7 +27,7 @@ const interval = values['interval-ms'] ? {ms: Number(values['interval-ms'])} : u
 const workloads = positionals.length > 0 ? positionals : ['race', 'pingpong', 'compress', 'radix', 'dbench']
 
 // Parameters for --long: each workload for a few seconds on this machine.
-const LONG = {race: 'm=60000000', pingpong: 'k=300000', compress: 'n=2097152 chunk=4096', radix: 'n=1048576', dbench: 'ops=4096 sectors=8'}
+const LONG = {race: 'm=60000000', pingpong: 'k=300000', compress: 'n=2097152 chunk=4096', radix: 'n=1048576', dbench: 'ops=256 sectors=8'}
 
 function bootargs(name) {
   if (values.long && LONG[name]) return LONG[name]
