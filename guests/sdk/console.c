@@ -90,26 +90,27 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) {
   return n;
 }
 
-static void print_locked(const char *fmt, va_list ap) {
+/* `end` goes out under the same lock, so a panic's newline stays with its message. */
+static void print_locked(const char *fmt, va_list ap, const char *end) {
   char line[256];
   vsnprintf(line, sizeof line, fmt, ap);
   spin_lock(&console_lock);
   uart_puts(line);
+  uart_puts(end);
   spin_unlock(&console_lock);
 }
 
 void printf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  print_locked(fmt, ap);
+  print_locked(fmt, ap, "");
   va_end(ap);
 }
 
 void sdk_panic(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  print_locked(fmt, ap);
+  print_locked(fmt, ap, "\n");
   va_end(ap);
-  uart_puts("\n");
   sdk_fail(SDK_EXIT_PANIC);
 }

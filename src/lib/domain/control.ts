@@ -4,7 +4,6 @@ import {ReseerError} from '../cli/errors.js'
 import {xenHypervisorPresent} from '../config/hypervisor.js'
 import {passthroughToXl} from '../xl/passthrough.js'
 import {call} from './protocol.js'
-import type {Request, Reply} from './protocol.js'
 import {findRecord, listRecords, removeRecord, releaseClaim, type DomainRecord} from './rundir.js'
 
 export interface DomainSummary {
@@ -59,12 +58,6 @@ export function requireDomain(nameOrId: string): DomainRecord {
     throw new ReseerError(`domain '${record.name}' is dead (its process ${record.pid} exited); cleaned up`, {code: 'EDEAD'})
   }
   return record
-}
-
-export async function sendToDomain(nameOrId: string, req: Request, timeoutMs?: number): Promise<{record: DomainRecord; reply: Reply}> {
-  const record = requireDomain(nameOrId)
-  const reply = await call(record.socket, req, timeoutMs)
-  return {record, reply}
 }
 
 /**

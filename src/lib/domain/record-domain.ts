@@ -22,8 +22,6 @@ export interface RecordOptions {
   logDir?: string
 }
 
-/** Progress as the domain's process reports it: the record session's own. */
-export type RecordProgressView = RecordProgress
 
 export interface RecordSummary {
   domain: string
@@ -75,7 +73,7 @@ export async function checkpointDomain(nameOrId: string): Promise<{domain: strin
  * writes the last checkpoint, then goes away) or someone stops it. `stop`
  * resolving asks for the end (Ctrl-C).
  */
-export async function followRecording(domain: string, logDir: string, onProgress: (p: RecordProgressView) => void, stop: Promise<void>): Promise<RecordSummary> {
+export async function followRecording(domain: string, logDir: string, onProgress: (p: RecordProgress) => void, stop: Promise<void>): Promise<RecordSummary> {
   let stopping = false
   let end: unknown
   let error: string | undefined
@@ -89,7 +87,7 @@ export async function followRecording(domain: string, logDir: string, onProgress
     } catch {
       break // the domain went away between the look-up and the call
     }
-    const rec = reply.record as (RecordProgressView & {logDir?: string; end?: unknown; error?: string}) | undefined
+    const rec = reply.record as (RecordProgress & {logDir?: string; end?: unknown; error?: string}) | undefined
     if (!reply.recording) {
       if (rec?.logDir === logDir) {
         end = rec.end

@@ -19,8 +19,6 @@ export interface DomainRecord {
   created: number
 }
 
-export type DomainState = 'running' | 'paused' | 'blocked' | 'shutdown' | 'dead'
-
 /** The runtime directory: $RESEER_XL_RUNDIR, /run/reseer-xl for root, else per user. */
 export function runDir(): string {
   const dir = process.env.RESEER_XL_RUNDIR
@@ -117,11 +115,6 @@ export function claimDomain(name: string): {domid: number; release: () => void} 
   let domid = 1
   while (used.has(domid)) domid++
   return {domid, release: () => rmSync(lock, {force: true})}
-}
-
-/** Hand the name lock over to the domain's own process. */
-export function transferClaim(name: string, pid: number): void {
-  writeFileSync(join(runDir(), `${name}.lock`), String(pid), {mode: 0o600})
 }
 
 export function releaseClaim(name: string): void {

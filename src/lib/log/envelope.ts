@@ -11,6 +11,8 @@
 //  16+J B  binary body (the rest up to the checksum)
 //  end  4  CRC-32C of all bytes before it (u32)
 // All integers are little-endian.
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {ReseerError} from '../cli/errors.js'
 import {crc32c} from './crc32c.js'
 
@@ -74,4 +76,21 @@ export function openEnvelope(bytes: Buffer, magic: Uint8Array, what: string, kin
 /** A ReseerError for a damaged log file; `log verify` tells these apart by their code. */
 export function damaged(message: string, code = 'ELOGCORRUPT'): ReseerError {
   return new ReseerError(message, {code, hint: 'run reseer-xl log verify for a full report'})
+}
+
+/**
+ * Read the optional per-interval file `file` (a summary or a found path):
+ * undefined when it does not exist, damaged when it names another interval.
+ */
+export function readIntervalFile<T extends {interval: number}>(dir: string, file: string, interval: number, decode: (bytes: Buffer, file: string) => T): T | undefined {
+  let bytes: Buffer
+  try {
+    bytes = readFileSync(join(dir, file))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+  const decoded = decode(bytes, file)
+  if (decoded.interval !== interval) throw damaged(`${file} is corrupt (it says interval ${decoded.interval})`)
+  return decoded
 }

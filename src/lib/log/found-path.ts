@@ -6,10 +6,9 @@
 // as the body. Written by search into a log the recorder has finished, so it
 // takes no writer lock: each file is written whole under a temp name and
 // renamed into place, and a later search of the same interval replaces it.
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ReseerError} from '../cli/errors.js'
-import {damaged, openEnvelope, sealEnvelope} from './envelope.js'
+import {damaged, openEnvelope, readIntervalFile, sealEnvelope} from './envelope.js'
 import {writeFileAtomic} from './fsync.js'
 import {MAGIC, PATHS_DIR, numberedFiles, pathFile} from './layout.js'
 
@@ -60,17 +59,7 @@ export function writeFoundPath(dir: string, found: FoundPath): void {
 
 /** The found path of interval k, or undefined if none has been found. */
 export function readFoundPath(dir: string, interval: number): FoundPath | undefined {
-  const file = pathFile(interval)
-  let bytes: Buffer
-  try {
-    bytes = readFileSync(join(dir, file))
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
-  const found = decodeFoundPath(bytes, file)
-  if (found.interval !== interval) throw damaged(`${file} is corrupt (it says interval ${found.interval})`)
-  return found
+  return readIntervalFile(dir, pathFile(interval), interval, decodeFoundPath)
 }
 
 /** Intervals that have a found path, ascending. */

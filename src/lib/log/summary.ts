@@ -7,10 +7,9 @@
 // Envelope (envelope.ts) with JSON {interval, vcpus: [{readRuns, writeRuns}]}
 // and a body of runs, vCPU by vCPU, reads then writes: each run is
 // (u32 first page, u32 page count), runs sorted and not touching.
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {ReseerError} from '../cli/errors.js'
-import {damaged, openEnvelope, sealEnvelope} from './envelope.js'
+import {damaged, openEnvelope, readIntervalFile, sealEnvelope} from './envelope.js'
 import {writeFileAtomic} from './fsync.js'
 import {MAGIC, summaryFile} from './layout.js'
 
@@ -104,15 +103,5 @@ export function writeSummaryFile(dir: string, summary: SharingSummary): void {
 
 /** Read interval k's summary, or undefined when the recorder wrote none. */
 export function readSummaryFile(dir: string, interval: number): SharingSummary | undefined {
-  const file = summaryFile(interval)
-  let bytes: Buffer
-  try {
-    bytes = readFileSync(join(dir, file))
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
-  const summary = decodeSummary(bytes, file)
-  if (summary.interval !== interval) throw damaged(`${file} is corrupt (it says interval ${summary.interval})`)
-  return summary
+  return readIntervalFile(dir, summaryFile(interval), interval, decodeSummary)
 }

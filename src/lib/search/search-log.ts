@@ -2,7 +2,7 @@
 // path yet, one after another, each found path written into the log as soon
 // as it is found, so an interrupted search resumes where it stopped.
 import {ReseerError} from '../cli/errors.js'
-import {writeFoundPath} from '../log/found-path.js'
+import {readFoundPath, writeFoundPath} from '../log/found-path.js'
 import {LogReader} from '../log/reader.js'
 import type {MachineOptions} from '../sim/machine.js'
 import type {ProgressListener, SearchResult} from './ledger.js'
@@ -84,9 +84,7 @@ export async function searchLog(logDir: string, options: LogSearchOptions): Prom
   const reports: IntervalReport[] = []
   for (let k = period.from; k < period.to; k++) {
     if (have.has(k) && !options.redo) {
-      const found = LogReader.open(logDir)
-      const path = found.path(k)!
-      found.close()
+      const path = readFoundPath(logDir, k)!
       const report: IntervalReport = {
         interval: k, found: true, skipped: true, evaluations: path.meta.evaluations, generations: Number(path.meta.generations ?? 0),
         wallMs: 0, seed: path.meta.seed, strategy: path.meta.strategy, fitness: path.meta.fitness, decisions: path.bits,
