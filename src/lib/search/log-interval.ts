@@ -3,19 +3,24 @@
 // k+1 as the target. Also the problem source a pool worker loads
 // (`loadInterval`), so that only the log directory and the interval index
 // cross threads.
+//
+// Reading is split from building: readIntervalData takes what the interval
+// needs out of the log as plain data with pages named by hash
+// (interval-data.ts), and buildInterval makes the machine and the problem of
+// it, here with the log directory as the source of the pages.
 
 import {ReseerError} from '../cli/errors.js'
 import {EventKind, decodeEvent} from '../log/events.js'
+import {pageHash} from '../log/pack.js'
 import {LogReader} from '../log/reader.js'
 import {diskName} from '../record/checkpointer.js'
 import {SimEventKind, decodeConsoleInput, decodeInterruptLines} from '../record/record-events.js'
-import type {DeterministicState} from '../sim/deterministic.js'
 import type {MachineEvent} from '../sim/machine-events.js'
 import type {MachineOptions} from '../sim/machine.js'
-import type {IntervalProblem} from './interval.js'
-import {LoggedTime, type LoggedTimeRead} from './logged-time.js'
+import {type IntervalData, PAGE_HASH_BYTES, type PageHash, type PageSource, buildInterval, hashHex} from './interval-data.js'
+import type {LoggedTimeRead} from './logged-time.js'
 import type {LoadedInterval} from './problem-source.js'
-import {SimIntervalMachine, canonicalHartState} from './sim-machine.js'
+import {canonicalHartState} from './sim-machine.js'
 
 export interface LogIntervalArg {
   logDir: string
@@ -30,8 +35,50 @@ export function loadInterval(arg: unknown): LoadedInterval {
 }
 
 export function loadLogInterval(arg: LogIntervalArg): LoadedInterval {
+  const reader = LogReader.open(arg.logDir)
+  const pages = new LogPages(reader)
+  return buildInterval(readIntervalData(reader, arg, pages), pages)
+}
+
+/**
+ * The pages of a log by hash, for the hashes readIntervalData handed out
+ * through it. Reads go to the log when asked, so the reader stays open.
+ */
+export class LogPages implements PageSource {
+  private readonly ids = new Map<string, number>()
+  private readonly blocks = new Map<string, Uint8Array>()
+
+  constructor(readonly reader: LogReader) {}
+
+  /** The hash of a stored content id (0, the zero page: all zero). */
+  hashOf(id: number): PageHash {
+    if (id === 0) return new Uint8Array(PAGE_HASH_BYTES)
+    const location = this.reader.contentLocations()[id - 1]
+    if (location === undefined) throw new ReseerError(`page content ${id} does not exist in ${this.reader.dir}`, {code: 'ELOGCORRUPT'})
+    this.ids.set(location.hash.toString('hex'), id)
+    return location.hash
+  }
+
+  /** The hash of a disk block's content, read already. */
+  hashOfBlock(data: Uint8Array): PageHash {
+    const hash = pageHash(data)
+    this.blocks.set(hash.toString('hex'), data)
+    return hash
+  }
+
+  page(hash: PageHash): Uint8Array {
+    const key = hashHex(hash)
+    const id = this.ids.get(key)
+    if (id !== undefined) return this.reader.content(id)
+    const block = this.blocks.get(key)
+    if (block) return Uint8Array.from(block)
+    throw new ReseerError(`${this.reader.dir}: no page with hash ${key} was read from the log`, {code: 'ELOGCORRUPT'})
+  }
+}
+
+/** Interval k of a sim recording as plain data, refused clearly when the search cannot use it. */
+export function readIntervalData(reader: LogReader, arg: LogIntervalArg, pages = new LogPages(reader)): IntervalData {
   const {logDir, interval: k, machine: options} = arg
-  const reader = LogReader.open(logDir)
   const {header} = reader
   if (header.backend !== 'sim') {
     throw new ReseerError(`${logDir} was recorded on the ${header.backend} backend; the search runs sim recordings`, {code: 'EBACKEND'})
@@ -81,22 +128,10 @@ export function loadLogInterval(arg: LogIntervalArg): LoadedInterval {
     }
   }
 
-  const time = new LoggedTime(reads)
-  const sim = new SimIntervalMachine(options, {time, interrupts: 'events'})
-  const device = new Int32Array(from.device.byteLength / 4)
-  new Uint8Array(device.buffer).set(from.device)
-  const start: DeterministicState = {
-    harts: from.vcpus.map(vcpu => canonicalHartState(vcpu.state)),
-    devices: device,
-    clock: time.saveState(),
-    ram: reader.memoryAt(k),
-    events,
-    pending: from.vcpus.map(() => undefined),
-    consoleLength: 0,
-    disks: options.disks.map((_, i) => reader.diskAt(k, diskName(i))),
-  }
-  sim.machine.restoreState(start)
-  sim.beginInterval()
+  const memory = new Uint8Array((header.memoryBytes / header.pageSize) * PAGE_HASH_BYTES)
+  for (const [page, id] of reader.pageMap(k)) memory.set(pages.hashOf(id), page * PAGE_HASH_BYTES)
+  const disks = options.disks.map((_, i) =>
+    [...reader.diskAt(k, diskName(i))].sort((a, b) => a[0] - b[0]).map(([block, data]): [number, PageHash] => [block, pages.hashOfBlock(data)]))
 
   const shared = new Set<number>()
   const touched = summary.vcpus.map(vcpu => new Set([...vcpu.read, ...vcpu.written]))
@@ -108,17 +143,25 @@ export function loadLogInterval(arg: LogIntervalArg): LoadedInterval {
     }
   })
 
-  const problem: IntervalProblem = {
+  const targetPages = reader.manifest(k + 1).pages
+  return {
     interval: k,
+    machine: options,
+    memoryBytes: header.memoryBytes,
+    start: {
+      harts: from.vcpus.map(vcpu => canonicalHartState(vcpu.state)),
+      device: from.device,
+      memory,
+      disks,
+    },
+    reads,
+    events,
     budgets: from.vcpus.map((vcpu, hart) => Number(to.vcpus[hart].instret - vcpu.instret)),
-    eventCounts: reads.map((hartReads, hart) => hartReads.length + events[hart].length),
-    sharedPages: shared,
+    sharedPages: [...shared].sort((a, b) => a - b),
     target: {
       harts: to.vcpus.map(vcpu => canonicalHartState(vcpu.state)),
-      devices: new Map([['devices', to.device]]),
-      dirtyPages: new Set(reader.dirtyPages(k + 1)),
-      page: page => reader.pageAt(k + 1, page),
+      device: to.device,
+      pages: [...targetPages.keys()].sort((a, b) => a - b).map((page): [number, PageHash] => [page, pages.hashOf(targetPages.get(page)!)]),
     },
   }
-  return {machine: sim, problem}
 }
