@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import {appendFileSync, existsSync, readdirSync, statSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {encodePackFrame, pageHash} from '../../src/lib/log/pack.js'
+import {CODEC_DEFLATE_RAW, CODEC_RAW, byteEntropy, decodePackFrame, encodePackFrame, pageHash} from '../../src/lib/log/pack.js'
 import {LogReader} from '../../src/lib/log/reader.js'
 import {verifyLog} from '../../src/lib/log/verify.js'
 import {LogWriter} from '../../src/lib/log/writer.js'
@@ -179,4 +179,46 @@ t.test('the page store spreads over several pack files and resumes in the last o
   t.ok(again.pageAt(3, 29).equals(page(30)))
   again.close()
   t.throws(() => LogWriter.create(join(dir, '..', 'other.reseer'), headerInit(), {packLimit: 10}), {message: 'pack limit 10 is too small (at least 4096 bytes)'})
+})
+
+t.test('a page is deflated when its bytes are skewed enough to pay, and stored raw when dense; both read back', async (t) => {
+  // Dense: 32-bit keys from a xorshift generator, as a sort workload's arrays hold.
+  const dense = Buffer.alloc(4096)
+  let x = 2463534242
+  for (let i = 0; i < 4096; i += 4) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    dense.writeUInt32LE(x >>> 0, i)
+  }
+  const text = Buffer.alloc(4096, 'the quick brown fox jumps over the lazy dog; ')
+  t.equal(byteEntropy(Buffer.alloc(4096)), 0)
+  t.ok(byteEntropy(dense) > 7.9, `dense page at ${byteEntropy(dense).toFixed(2)} bits per byte`)
+  t.ok(byteEntropy(text) < 5, `text page at ${byteEntropy(text).toFixed(2)} bits per byte`)
+  for (const [name, data, codec] of [['dense', dense, CODEC_RAW], ['text', text, CODEC_DEFLATE_RAW], ['fixture', page(7), CODEC_DEFLATE_RAW]] as const) {
+    const frame = encodePackFrame(data, pageHash(data))
+    t.equal(frame[4], codec, `${name} page codec`)
+    t.ok(decodePackFrame(frame, name, true).data.equals(data), `${name} page reads back`)
+  }
+})
+
+t.test('the writer counts the bytes of the log as it writes them', async (t) => {
+  const dir = join(t.testdir(), 'dom1.reseer')
+  // Bytes of the files under `path`, leaving out `skip` and the writer lock (not log content).
+  const sizeOf = (path: string, skip?: string): number => readdirSync(path, {withFileTypes: true})
+    .filter((e) => e.name !== skip && e.name !== 'lock')
+    .reduce((n, e) => n + (e.isDirectory() ? sizeOf(join(path, e.name)) : statSync(join(path, e.name)).size), 0)
+  const onDisk = () => ({events: sizeOf(join(dir, 'events')), other: sizeOf(dir, 'events')})
+  const w = LogWriter.create(dir, headerInit(1, 16))
+  const vcpu = (n: bigint) => [{state: Buffer.from('hart0'), instret: n}]
+  w.checkpoint({vcpus: vcpu(0n), device: Buffer.from('dev'), pages: new Map([[0, page(1)], [1, page(2)]])})
+  w.append(0, 1, 5n, Buffer.alloc(8))
+  w.checkpoint({vcpus: vcpu(10n), device: Buffer.from('dev'), pages: new Map([[1, page(3)]])})
+  w.writeSummary({interval: 0, vcpus: [{read: new Uint32Array([0]), written: new Uint32Array([1])}]})
+  t.same(w.bytes, onDisk())
+  w.close()
+  const {writer} = LogWriter.openForAppend(dir)
+  writer.checkpoint({vcpus: vcpu(20n), device: Buffer.from('dev'), pages: new Map([[2, page(4)]])})
+  t.same(writer.bytes, onDisk(), 'a reopened log counts what it holds')
+  writer.close()
 })

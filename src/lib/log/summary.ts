@@ -92,13 +92,15 @@ function checkSet(pages: Uint32Array, what: string): void {
   }
 }
 
-/** Write a summary atomically; the recorder calls this under its lock. */
-export function writeSummaryFile(dir: string, summary: SharingSummary): void {
+/** Write a summary atomically (the recorder calls this under its lock); returns the bytes written. */
+export function writeSummaryFile(dir: string, summary: SharingSummary): number {
   summary.vcpus.forEach((v, i) => {
     checkSet(v.read, `summary of interval ${summary.interval}, vCPU ${i}, pages read`)
     checkSet(v.written, `summary of interval ${summary.interval}, vCPU ${i}, pages written`)
   })
-  writeFileAtomic(join(dir, summaryFile(summary.interval)), encodeSummary(summary))
+  const bytes = encodeSummary(summary)
+  writeFileAtomic(join(dir, summaryFile(summary.interval)), bytes)
+  return bytes.length
 }
 
 /** Read interval k's summary, or undefined when the recorder wrote none. */

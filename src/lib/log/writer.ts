@@ -11,7 +11,7 @@ import {ReseerError} from '../cli/errors.js'
 import {type CheckpointManifest, type VcpuCheckpoint, encodeManifest} from './checkpoint.js'
 import {fsyncDir, writeFileAtomic} from './fsync.js'
 import {type LogHeader, type LogHeaderInit, decodeHeader, encodeHeader} from './header.js'
-import {CHECKPOINTS_DIR, EVENTS_DIR, HEADER_FILE, PACK_LIMIT, PAGES_DIR, PAGE_SIZE, PATHS_DIR, SUMMARIES_DIR, checkpointFile, packFile, streamFile} from './layout.js'
+import {CHECKPOINTS_DIR, EVENTS_DIR, HEADER_FILE, LOCK_FILE, PACK_LIMIT, PAGES_DIR, PAGE_SIZE, PATHS_DIR, SUMMARIES_DIR, checkpointFile, packFile, streamFile} from './layout.js'
 import {type WriterLock, acquireWriterLock} from './lock.js'
 import {PackWriter} from './pack.js'
 import {LogReader} from './reader.js'
@@ -53,6 +53,8 @@ export interface ResumeReport {
 
 export class LogWriter {
   private closed = false
+  /** Bytes of manifests and summaries this writer has written. */
+  private fileBytes = 0
 
   private constructor(
     readonly dir: string,
@@ -61,6 +63,8 @@ export class LogWriter {
     private readonly streams: EventStreamWriter[],
     private readonly packs: PackWriter,
     private nextCheckpoint: number,
+    /** Bytes outside the event streams when the writer took over: the header, and what a reopened log already held. */
+    private readonly baseBytes: number,
   ) {}
 
   /** Create a new log directory (it must not exist, or be empty) and take its writer lock. */
@@ -82,7 +86,7 @@ export class LogWriter {
       // The header goes last: a directory with a header is a complete, empty log.
       writeFileAtomic(join(dir, HEADER_FILE), headerBytes)
       fsyncDir(dir)
-      return new LogWriter(dir, decodeHeader(headerBytes), lock, streams, packs, 0)
+      return new LogWriter(dir, decodeHeader(headerBytes), lock, streams, packs, 0, headerBytes.length)
     } catch (error) {
       lock.release()
       throw error
@@ -129,7 +133,7 @@ export class LogWriter {
         const packBytes = last?.packBytes ?? 0
         const droppedPackBytes = dropUnfinishedPacks(dir, pack, packBytes)
         const packs = new PackWriter(dir, reader.contentLocations(), pack, packBytes, limit)
-        const writer = new LogWriter(dir, header, lock, streams, packs, reader.checkpointCount)
+        const writer = new LogWriter(dir, header, lock, streams, packs, reader.checkpointCount, bytesOutside(dir, EVENTS_DIR))
         return {writer, resumed: {checkpoints: reader.checkpointCount, cutEventBytes, droppedPackBytes}}
       } finally {
         reader.close()
@@ -143,6 +147,15 @@ export class LogWriter {
   /** Checkpoints taken so far (the index the next one gets). */
   get checkpoints(): number {
     return this.nextCheckpoint
+  }
+
+  /**
+   * Bytes in the log: its event streams (buffered records included), and
+   * everything else the writer has written or found on reopening. Kept as
+   * it goes, so a long recording need not walk its directory to report it.
+   */
+  get bytes(): {events: number; other: number} {
+    return {events: this.streams.reduce((n, s) => n + s.length, 0), other: this.baseBytes + this.packs.bytesWritten + this.fileBytes}
   }
 
   /** The instret of a vCPU's last event or checkpoint, whichever is later: where a resumed recording goes on from. */
@@ -193,7 +206,9 @@ export class LogWriter {
       packBytes: stored.packBytes,
       meta: input.meta ?? {},
     }
-    writeFileAtomic(join(this.dir, checkpointFile(index)), encodeManifest(manifest))
+    const manifestBytes = encodeManifest(manifest)
+    writeFileAtomic(join(this.dir, checkpointFile(index)), manifestBytes)
+    this.fileBytes += manifestBytes.length
     this.nextCheckpoint++
     // Events after a checkpoint happen after it: hold them to its counts.
     vcpus.forEach((v, i) => this.streams[i].advanceTo(v.instret))
@@ -218,7 +233,7 @@ export class LogWriter {
       throw new ReseerError(`summary of interval ${summary.interval} needs checkpoint ${summary.interval + 1}, and the log has ${this.nextCheckpoint}`, {code: 'ELOGSUMMARY'})
     }
     if (summary.vcpus.length !== this.header.vcpus) throw new ReseerError(`summary has ${summary.vcpus.length} vCPUs, the log has ${this.header.vcpus}`, {code: 'ELOGSUMMARY'})
-    writeSummaryFile(this.dir, summary)
+    this.fileBytes += writeSummaryFile(this.dir, summary)
   }
 
   /** Make every event appended so far durable without a checkpoint. */
@@ -248,6 +263,17 @@ function packLimit(options: WriterOptions): number {
   const limit = options.packLimit ?? PACK_LIMIT
   if (!Number.isSafeInteger(limit) || limit < PAGE_SIZE) throw new ReseerError(`pack limit ${limit} is too small (at least ${PAGE_SIZE} bytes)`, {code: 'ELOGOPTION'})
   return limit
+}
+
+/** Bytes of every file under `dir` except the writer lock and what lies in its subdirectory `skip`. */
+function bytesOutside(dir: string, skip: string): number {
+  let bytes = 0
+  for (const entry of readdirSync(dir, {withFileTypes: true})) {
+    const full = join(dir, entry.name)
+    if (entry.isDirectory()) bytes += entry.name === skip ? 0 : bytesOutside(full, skip)
+    else if (entry.name !== LOCK_FILE) bytes += statSync(full).size
+  }
+  return bytes
 }
 
 /** Cut the page store back to where the last visible checkpoint left it. */

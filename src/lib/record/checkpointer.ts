@@ -3,9 +3,7 @@
 // previous checkpoint (all non-zero pages for the first), the console output
 // since then, and the sharing summary of the interval that just ended.
 import {createHash} from 'node:crypto'
-import {readFileSync, readdirSync, statSync} from 'node:fs'
-import {join} from 'node:path'
-import {EVENTS_DIR} from '../log/layout.js'
+import {readFileSync} from 'node:fs'
 import {isZeroPage} from '../log/pack.js'
 import {type VcpuSharing, pageSet} from '../log/summary.js'
 import type {CheckpointInput, LogWriter, PageList} from '../log/writer.js'
@@ -145,20 +143,4 @@ function copyPages(ram: Uint8Array, pages: number[]): Array<[number, Uint8Array]
 
 function bytesOf(words: Int32Array): Uint8Array {
   return new Uint8Array(words.buffer, words.byteOffset, words.byteLength)
-}
-
-/** Bytes of a log directory: its event streams, and everything else. */
-export function logBytes(dir: string): {eventBytes: number; checkpointBytes: number} {
-  let eventBytes = 0
-  let checkpointBytes = 0
-  const walk = (path: string, events: boolean): void => {
-    for (const entry of readdirSync(path, {withFileTypes: true})) {
-      const full = join(path, entry.name)
-      if (entry.isDirectory()) walk(full, events || (path === dir && entry.name === EVENTS_DIR))
-      else if (events) eventBytes += statSync(full).size
-      else checkpointBytes += statSync(full).size
-    }
-  }
-  walk(dir, false)
-  return {eventBytes, checkpointBytes}
 }

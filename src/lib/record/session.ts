@@ -15,7 +15,7 @@ import {LogWriter} from '../log/writer.js'
 import type {MachineFinish} from '../sim/deterministic.js'
 import type {MachineOptions} from '../sim/machine.js'
 import {ParallelMachine, type ParallelOutcome} from '../sim/parallel/parallel-machine.js'
-import {type CheckpointReason, Checkpointer, logBytes} from './checkpointer.js'
+import {type CheckpointReason, Checkpointer} from './checkpointer.js'
 import {EventRecorder} from './event-recorder.js'
 import {RecorderTap} from './recorder-tap.js'
 import {type Interval, type RecordProgress, type RecordSettings, checkDuration, intervalOf} from './settings.js'
@@ -296,7 +296,8 @@ export class RecordSession {
       checkpoints: index + 1,
       events: this.recorder.events,
       pausedMs: this.pausedMs,
-      ...logBytes(this.logDir),
+      eventBytes: this.writer!.bytes.events,
+      checkpointBytes: this.writer!.bytes.other,
     }
     this.settings.onProgress?.(this.last)
     return index
