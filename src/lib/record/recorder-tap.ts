@@ -2,7 +2,9 @@
 // its observer when it is created, but a live domain may be recorded later
 // (`record NAME`), several times, or never: the domain process builds its
 // machine with a tap, and each recording connects to it for its duration.
-// While nothing is connected the tap drops what the harts report.
+// While nothing is connected the tap drops what the harts report. It has no
+// pageAccess hook: the sharing summary comes from the machine's page sets,
+// and without the hook the harts do not report each page's first access.
 import type {MachineEvent} from '../sim/machine-events.js'
 import type {MachineObserver} from '../sim/machine-observer.js'
 import type {CrewTransfer} from '../sim/parallel/crew-pages.js'
@@ -41,10 +43,6 @@ export class RecorderTap implements MachineObserver {
 
   dmaWrite(hart: number, instret: number, addr: number, bytes: Uint8Array): void {
     this.sink?.dmaWrite?.(hart, instret, addr, bytes)
-  }
-
-  pageAccess(hart: number, instret: number, page: number, write: boolean): void {
-    this.sink?.pageAccess?.(hart, instret, page, write)
   }
 
   crewTransfer(hart: number, instret: number, transfer: CrewTransfer): void {

@@ -28,6 +28,8 @@ export interface HartWorkerData {
   time: {kind: 'host'; epoch: bigint} | {kind: 'instret'}
   /** Whether to batch observer records for the main thread. */
   observe: boolean
+  /** Whether the observer wants each page's first access too (the recorder does not: it reads the page sets). */
+  observePages: boolean
   /** The CREW protocol's shared state, when the machine runs it. */
   crew?: CrewShared
   disks: MachineDisk[]
@@ -140,7 +142,7 @@ const hart_ = new Hart(h, shared.ram, {
       reads[page] = 1
     }
     access[page] |= write ? ACCESS_READ | ACCESS_WRITE : ACCESS_READ
-    if (data.observe) record(Observed.PageAccess, hart_.instret, page, write ? 1 : 0)
+    if (data.observePages) record(Observed.PageAccess, hart_.instret, page, write ? 1 : 0)
     return true
   },
   mmioLoad(hart, addr, size) {

@@ -37,8 +37,15 @@ export type ParallelOutcome =
   | {kind: 'fatal'; hart: number; message: string}
   | {kind: 'stopped'}
 
-/** How often the main thread drains console output and looks for parked harts. */
+/** How often the main thread drains console output. */
 const MAIN_TICK_MS = 5
+/** Longest wait for a notification from parking harts before looking again. */
+const PAUSE_WAIT_MS = 10
+
+/** Atomics.waitAsync (ES2024, in Node since 16); the project's lib is ES2022. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number, timeout: number): {async: false; value: string} | {async: true; value: Promise<string>}
+}).waitAsync
 
 export class ParallelMachine {
   readonly boot: BootImage
@@ -131,6 +138,7 @@ export class ParallelMachine {
         fdtAddr: this.boot.fdtAddr,
         time: this.settings.time === 'instret' ? {kind: 'instret'} : {kind: 'host', epoch},
         observe: this.settings.observer !== undefined,
+        observePages: this.settings.observer?.pageAccess !== undefined,
         crew: this.crew,
         disks: this.options.disks,
         vifs: this.options.vifs,
@@ -163,13 +171,22 @@ export class ParallelMachine {
     return this.sockets.map(({socket}) => ({host: socket.address().address, port: socket.address().port}))
   }
 
-  /** Park every hart at an instruction boundary; resolves once all are parked (or finished). */
+  /**
+   * Park every hart at an instruction boundary; resolves once all are parked
+   * (or finished). Harts notify the Paused word as they park or exit, so the
+   * main thread wakes as soon as the last one has: the guest stays parked
+   * for no timer's granularity. The timeout covers a hart that exits between
+   * the two loads and the wait.
+   */
   async pause(): Promise<void> {
     this.mustRun()
     Atomics.store(this.control, Control.Command, Command.Pause)
     for (let h = 0; h < this.hartCount; h++) wakeHart(this.control, h)
-    while (Atomics.load(this.control, Control.Paused) + Atomics.load(this.control, Control.Exited) < this.hartCount) {
-      await new Promise((resolve) => setTimeout(resolve, 1))
+    for (;;) {
+      const paused = Atomics.load(this.control, Control.Paused)
+      if (paused + Atomics.load(this.control, Control.Exited) >= this.hartCount) break
+      const wait = waitAsync(this.control, Control.Paused, paused, PAUSE_WAIT_MS)
+      if (wait.async) await wait.value
     }
     this.paused = true
   }
