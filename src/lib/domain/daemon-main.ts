@@ -33,12 +33,15 @@ class SimDomain implements DomainHost {
   /**
    * Build and start the machine. With `park` every hart is parked before its
    * first instruction (asked before any worker has loaded, the pause takes
-   * effect there): for -p, and to record from the very start.
+   * effect there): for -p, and to record from the very start. With `crew`
+   * the harts run the CREW protocol from that first instruction, so a CREW
+   * recording can attach to them.
    */
-  async boot(park: boolean): Promise<void> {
+  async boot(park: boolean, crew = false): Promise<void> {
     this.machine = new ParallelMachine(machineOptionsFor(this.config), {
       console: (bytes) => this.server.consoleOutput(bytes),
       observer: this.recorder.tap,
+      crew,
     })
     this.arbiter = new PauseArbiter(this.machine)
     this.run = this.machine.start()
@@ -140,7 +143,7 @@ async function main(): Promise<number> {
     domain = new SimDomain(config, claim.domid)
     domain.server = new ControlServer(domain, socketPath(config.name))
     await domain.server.listen()
-    await domain.boot(Boolean(options.paused) || Boolean(options.record))
+    await domain.boot(Boolean(options.paused) || Boolean(options.record), options.record?.mode === 'crew')
     if (options.record) {
       await domain.recordStart(options.record)
       if (!options.paused) await domain.unpause()

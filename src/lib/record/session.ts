@@ -76,7 +76,7 @@ export class RecordSession {
     const {machine} = live
     this.interval = intervalOf(settings)
     checkDuration(settings.durationMs)
-    if (settings.mode === 'crew' && !ownsMachine) {
+    if (settings.mode === 'crew' && !ownsMachine && !machine.runsCrew) {
       throw new ReseerError('a running domain cannot be recorded in CREW mode: the protocol must hold from the first instruction', {code: 'ENOTSUP', hint: 'record the domain from its config with --mode crew'})
     }
     this.clock = settings.clock ?? (() => performance.now())

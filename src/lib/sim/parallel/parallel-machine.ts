@@ -92,6 +92,11 @@ export class ParallelMachine {
     this.devices.reset()
   }
 
+  /** Whether the harts run the CREW protocol (built with `crew`), which then holds from their first instruction. */
+  get runsCrew(): boolean {
+    return this.crew !== undefined
+  }
+
   get hartCount(): number {
     return this.options.vcpus
   }
