@@ -5,6 +5,7 @@ import {progressLine} from '../lib/cli/progress.js'
 import {locateLog} from '../lib/log/locate.js'
 import {LogReader} from '../lib/log/reader.js'
 import {periodOf, searchLog, type IntervalReport} from '../lib/search/search-log.js'
+import {farmSearchLog, type FarmReport} from '../lib/search/farm/submit.js'
 import {STRATEGIES, type Strategy} from '../lib/search/settings.js'
 
 export default class Search extends ReseerCommand<typeof Search> {
@@ -14,6 +15,7 @@ export default class Search extends ReseerCommand<typeof Search> {
     '<%= config.bin %> search race',
     '<%= config.bin %> search examples/race.reseer --from 2 --to 4 --seed 7',
     '<%= config.bin %> search race --strategy random --max-evaluations 5000 --json',
+    '<%= config.bin %> search race --queue redis://10.0.0.5:6379',
   ]
   static args = {log: Args.string({description: 'Domain name, its config file, or the log directory.', required: true})}
   static flags = {
@@ -28,6 +30,7 @@ export default class Search extends ReseerCommand<typeof Search> {
     'time-limit': Flags.string({summary: 'Give up on an interval after this long (30s, 2min).'}),
     population: Flags.integer({summary: 'GA population size.', min: 2}),
     redo: Flags.boolean({summary: 'Search again intervals that already have a path.', default: false}),
+    queue: Flags.string({summary: 'Search on a farm: put the intervals on this Redis queue, redis://HOST:PORT, for `reseer-xl worker` processes, and wait for their paths.', helpValue: 'URL'}),
   }
 
   async run(): Promise<{log: string; intervals: IntervalReport[]; found: number; notFound: number}> {
@@ -46,7 +49,14 @@ export default class Search extends ReseerCommand<typeof Search> {
     const line = progressLine(this.interactive)
     const started = Date.now()
     let evaluationsBefore = 0
-    const reports = await searchLog(logDir, {
+    let farm = ''
+    const search = flags.queue
+      ? (options: Parameters<typeof searchLog>[1]) => farmSearchLog(logDir, {...options, queue: flags.queue!, onFarmProgress: (p) => {
+        farm = `${p.done}/${p.total} intervals done, ${p.running} searching, ${p.queued - p.running} waiting`
+        line.update(farm)
+      }})
+      : (options: Parameters<typeof searchLog>[1]) => searchLog(logDir, options)
+    const reports: FarmReport[] = await search({
       from: flags.from,
       to: flags.to,
       jobs: flags.jobs,
@@ -62,12 +72,13 @@ export default class Search extends ReseerCommand<typeof Search> {
       },
       onProgress: (k, p) => {
         const seconds = (Date.now() - started) / 1000
-        line.update(`interval ${k}: generation ${p.generation}, ${p.evaluations} runs, best fitness ${p.bestFitness.toFixed(4)}, ${((evaluationsBefore + p.evaluations) / Math.max(seconds, 1e-3)).toFixed(0)} runs/s`)
+        line.update(`${farm ? `${farm}; ` : ''}interval ${k}: generation ${p.generation}, ${p.evaluations} runs, best fitness ${p.bestFitness.toFixed(4)}, ${((evaluationsBefore + p.evaluations) / Math.max(seconds, 1e-3)).toFixed(0)} runs/s`)
       },
       onInterval: (r) => {
         evaluationsBefore += r.evaluations
         line.done()
         if (r.skipped) this.detail(1, `interval ${r.interval}: already has a path`)
+        else if ((r as FarmReport).error) this.say(`interval ${r.interval}: NOT searched: ${(r as FarmReport).error}`)
         else if (r.found) this.say(`interval ${r.interval}: found after ${r.evaluations} runs (${r.generations} generations, ${(r.wallMs / 1000).toFixed(2)}s, ${r.decisions} decisions)`)
         else this.say(`interval ${r.interval}: NOT found after ${r.evaluations} runs (${r.stoppedBy}); best fitness ${r.fitness.toFixed(4)}, first difference: ${r.firstDifference ?? r.divergence ?? 'none reported'}`)
       },
