@@ -13,8 +13,10 @@ import {scoreRun} from './fitness.js'
 import {CONTINUE, DEFAULT_DECISION, YIELD} from './path.js'
 import {PrefixCache} from './prefix-cache.js'
 
-/** Why runHart returned. */
-export type HartStop =
+/** Why runHart returned, and how many decision points the hart passed through on the way (see RunHartOptions.passStops). */
+export type HartStop = HartStopReason & {passed?: number}
+
+export type HartStopReason =
   /** The hart's retired count reached untilRetired. */
   | {kind: 'budget'}
   /** The hart is about to access `page`, one of stopAtPages; it has not done so yet. */
@@ -32,6 +34,14 @@ export interface RunHartOptions {
   stopAtPages: ReadonlySet<number>
   /** The hart stopped at a decision point last time; let exactly that access through now. */
   allowPending: boolean
+  /**
+   * Decision points decided in advance as "continue": pass through this many
+   * accesses to stopAtPages before stopping at one (default 0), and any while
+   * the hart's retired count is below passBelowRetired. The stop reports how
+   * many it passed.
+   */
+  passStops?: number
+  passBelowRetired?: number
 }
 
 export interface MachineLike<Snapshot = unknown> {
@@ -162,7 +172,7 @@ export class IntervalRunner<Snapshot = unknown> {
     const harts = machine.hartCount
     const path = candidate.path
     const tail: TailPolicy = candidate.tail ?? {kind: 'continue'}
-    const taken: number[] = []
+    const taken = new DecisionBuffer(path.length)
     let pending: boolean[]
     let done: boolean[]
     let current: number
@@ -175,7 +185,9 @@ export class IntervalRunner<Snapshot = unknown> {
       done = [...hit.entry.done]
       current = hit.entry.hart
       atDecision = true
-      for (let i = 0; i < hit.depth; i++) taken.push(i < path.length ? path[i] : DEFAULT_DECISION)
+      const fromPath = Math.min(hit.depth, path.length)
+      taken.append(path.subarray(0, fromPath))
+      taken.fill(DEFAULT_DECISION, hit.depth - fromPath)
     } else {
       machine.restore(this.root)
       pending = new Array<boolean>(harts).fill(false)
@@ -190,12 +202,12 @@ export class IntervalRunner<Snapshot = unknown> {
       if (atDecision) {
         atDecision = false
         const hart = current
-        if (!this.othersRunnable(hart, done)) {
+        if (!this.othersLeft(hart, done)) {
           pending[hart] = true
         } else {
-          if (this.cache.maxBytes > 0 && sinceSnapshot >= this.snapshotSpacing && !this.cache.has(taken, taken.length)) {
+          if (this.cache.maxBytes > 0 && sinceSnapshot >= this.snapshotSpacing && !this.cache.has(taken.bits, taken.length)) {
             const state: DecisionState<Snapshot> = {machine: machine.save(), hart, pending: [...pending], done: [...done]}
-            this.cache.put(taken, taken.length, state, machine.snapshotBytes(state.machine))
+            this.cache.put(taken.bits, taken.length, state, machine.snapshotBytes(state.machine))
             sinceSnapshot = 0
           }
           const index = taken.length
@@ -213,11 +225,28 @@ export class IntervalRunner<Snapshot = unknown> {
       }
       current = hart
       const before = machine.retired(hart)
+      // The decision points this hart will meet before the path (or its tail) says yield are run through without stopping.
+      let passStops = 0
+      let passBelowRetired = 0
+      let stopAtPages = problem.sharedPages
+      if (!this.othersLeft(hart, done)) {
+        stopAtPages = NO_PAGES
+      } else if (taken.length < path.length) {
+        const next = path.indexOf(YIELD, taken.length)
+        passStops = next < 0 ? path.length - taken.length : next - taken.length
+      } else if (tail.kind === 'continue') {
+        passStops = Infinity
+      } else {
+        passBelowRetired = this.paceLimit(tail.slack, hart, done)
+      }
       const stop = machine.runHart(hart, {
         untilRetired: this.startRetired[hart] + problem.budgets[hart],
-        stopAtPages: problem.sharedPages,
+        stopAtPages,
         allowPending: pending[hart],
+        passStops,
+        passBelowRetired,
       })
+      if (stop.passed) taken.fill(CONTINUE, stop.passed)
       pending[hart] = false
       sinceSnapshot += machine.retired(hart) - before
       if (stop.kind === 'budget') {
@@ -250,15 +279,20 @@ export class IntervalRunner<Snapshot = unknown> {
       eventsMatched += Math.min(machine.eventsDelivered(hart), problem.eventCounts[hart])
       eventsTotal += problem.eventCounts[hart]
     }
-    return {taken: Uint8Array.from(taken), end, divergence, executed, budget, eventsMatched, eventsTotal}
+    return {taken: taken.bits.slice(0, taken.length), end, divergence, executed, budget, eventsMatched, eventsTotal}
   }
 
   private runnable(hart: number, done: boolean[]): boolean {
     return !done[hart] && !this.machine.isAsleep(hart)
   }
 
-  private othersRunnable(hart: number, done: boolean[]): boolean {
-    for (let other = 0; other < done.length; other++) if (other !== hart && this.runnable(other, done)) return true
+  /**
+   * Whether another hart still has budget left: only then is an access to a
+   * shared page a decision point. A hart asleep in WFI counts, since the
+   * running hart may wake it.
+   */
+  private othersLeft(hart: number, done: boolean[]): boolean {
+    for (let other = 0; other < done.length; other++) if (other !== hart && !done[other]) return true
     return false
   }
 
@@ -272,14 +306,67 @@ export class IntervalRunner<Snapshot = unknown> {
     return -1
   }
 
-  private tailDecision(tail: TailPolicy, hart: number, done: boolean[]): number {
-    if (tail.kind === 'continue') return CONTINUE
-    const progress = (h: number): number =>
-      (this.machine.retired(h) - this.startRetired[h]) / Math.max(1, this.problem.budgets[h])
+  /** The least progress (share of its budget spent) of the other harts that can run now; Infinity if none can. */
+  private slowestOther(hart: number, done: boolean[]): number {
     let slowest = Infinity
     for (let other = 0; other < done.length; other++) {
-      if (other !== hart && this.runnable(other, done)) slowest = Math.min(slowest, progress(other))
+      if (other !== hart && this.runnable(other, done)) {
+        slowest = Math.min(slowest, (this.machine.retired(other) - this.startRetired[other]) / Math.max(1, this.problem.budgets[other]))
+      }
     }
-    return progress(hart) - slowest > tail.slack ? YIELD : CONTINUE
+    return slowest
+  }
+
+  /**
+   * The pace tail: the hart continues while its progress is at most `slack`
+   * ahead of the slowest other runnable hart's, which cannot change while it
+   * runs. As a retired count: decision points below it are passed through.
+   */
+  private paceLimit(slack: number, hart: number, done: boolean[]): number {
+    const slowest = this.slowestOther(hart, done)
+    if (slowest === Infinity) return Infinity
+    return Math.floor(this.startRetired[hart] + (slowest + slack) * Math.max(1, this.problem.budgets[hart])) + 1
+  }
+
+  private tailDecision(tail: TailPolicy, hart: number, done: boolean[]): number {
+    if (tail.kind === 'continue') return CONTINUE
+    return this.machine.retired(hart) < this.paceLimit(tail.slack, hart, done) ? CONTINUE : YIELD
+  }
+}
+
+const NO_PAGES: ReadonlySet<number> = new Set()
+
+/** The decisions a run takes, one per byte as paths hold them, grown as the run goes. */
+class DecisionBuffer {
+  bits: Uint8Array
+  length = 0
+
+  constructor(capacity: number) {
+    this.bits = new Uint8Array(Math.max(64, capacity))
+  }
+
+  push(bit: number): void {
+    this.reserve(1)
+    this.bits[this.length++] = bit
+  }
+
+  fill(bit: number, count: number): void {
+    if (count <= 0) return
+    this.reserve(count)
+    this.bits.fill(bit, this.length, this.length + count)
+    this.length += count
+  }
+
+  append(bits: Uint8Array): void {
+    this.reserve(bits.length)
+    this.bits.set(bits, this.length)
+    this.length += bits.length
+  }
+
+  private reserve(count: number): void {
+    if (this.length + count <= this.bits.length) return
+    const grown = new Uint8Array(Math.max(this.bits.length * 2, this.length + count))
+    grown.set(this.bits.subarray(0, this.length))
+    this.bits = grown
   }
 }

@@ -6,13 +6,20 @@
 
 import {PAGE_SHIFT, PAGE_SIZE} from '../sim/hart-env.js'
 import {decodeHartState, diffHartState, encodeHartState} from '../sim/hart-state.js'
-import {DeterministicMachine, type DeterministicOptions, type DeterministicState} from '../sim/deterministic.js'
+import {DeterministicMachine, type DeterministicCore, type DeterministicOptions} from '../sim/deterministic.js'
 import type {MachineOptions} from '../sim/machine.js'
 import type {HartStop, MachineLike, RunHartOptions} from './interval.js'
 import {LoggedTime} from './logged-time.js'
 
+/**
+ * The first snapshot (the interval's start) holds the whole machine; every
+ * later one only the pages written since then, beside the rest of the state,
+ * so a snapshot costs what the run changed rather than all of RAM.
+ */
 export interface SimSnapshot {
-  machine: DeterministicState
+  machine: DeterministicCore
+  /** The start's RAM (the first snapshot), or the pages that differ from it. */
+  ram: Uint8Array | Map<number, Uint8Array>
   dirty: readonly number[]
   delivered: Int32Array
   sleptAt: Float64Array
@@ -26,6 +33,8 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
   private sleptAt: Float64Array
 
   private readonly loggedTime: LoggedTime | undefined
+  /** RAM as the first snapshot found it; later snapshots hold only the pages that differ. */
+  private start?: Uint8Array
 
   /**
    * A machine whose event deliveries the adapter can count; the caller's
@@ -72,23 +81,30 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
     // The machine itself lets a held-back access through on the next run, which is what allowPending asks for.
     this.sleptAt[hart] = -1
     const remaining = options.untilRetired - this.retired(hart)
-    if (remaining <= 0) return {kind: 'budget'}
-    const result = this.machine.runHart(hart, {budget: remaining, untilInstret: options.untilRetired, stopAtPages: options.stopAtPages})
+    if (remaining <= 0) return {kind: 'budget', passed: 0}
+    const result = this.machine.runHart(hart, {
+      budget: remaining,
+      untilInstret: options.untilRetired,
+      stopAtPages: options.stopAtPages,
+      passStops: options.passStops,
+      passBelowInstret: options.passBelowRetired,
+    })
+    const passed = result.passed
     const divergence = this.loggedTime?.divergence(hart)
-    if (divergence) return {kind: 'diverged', reason: divergence}
+    if (divergence) return {kind: 'diverged', reason: divergence, passed}
     switch (result.reason) {
       case 'budget':
       case 'instret':
-        return {kind: 'budget'}
+        return {kind: 'budget', passed}
       case 'page':
-        return {kind: 'decision', page: result.page!, write: result.write!}
+        return {kind: 'decision', page: result.page!, write: result.write!, passed}
       case 'wfi':
         this.sleptAt[hart] = this.totalRetired()
-        return {kind: 'asleep'}
+        return {kind: 'asleep', passed}
       case 'halt':
-        return {kind: 'halt'}
+        return {kind: 'halt', passed}
       case 'fatal':
-        return {kind: 'diverged', reason: this.machine.harts[hart].fatal ?? 'fatal trap'}
+        return {kind: 'diverged', reason: this.machine.harts[hart].fatal ?? 'fatal trap', passed}
     }
   }
 
@@ -106,16 +122,32 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
   }
 
   save(): SimSnapshot {
-    return {
-      machine: this.machine.saveState(),
-      dirty: [...this.dirtyPages()],
-      delivered: this.delivered.slice(),
-      sleptAt: this.sleptAt.slice(),
+    const dirty = [...this.dirtyPages()]
+    let ram: SimSnapshot['ram']
+    if (!this.start) {
+      ram = this.machine.ram.slice()
+      this.start = ram
+    } else {
+      ram = new Map()
+      for (const page of dirty) ram.set(page, this.page(page))
     }
+    return {machine: this.machine.saveCore(), ram, dirty, delivered: this.delivered.slice(), sleptAt: this.sleptAt.slice()}
   }
 
   restore(snapshot: SimSnapshot): void {
-    this.machine.restoreState(snapshot.machine)
+    const start = this.start
+    if (!start) throw new Error('restore before any save')
+    const ram = this.machine.ram
+    const pages = snapshot.ram instanceof Map ? snapshot.ram : undefined
+    if (!pages && snapshot.ram !== start) throw new Error('a snapshot of another interval')
+    // Pages the run wrote since the start go back to the start, then the snapshot's own pages on top.
+    for (const page of this.dirtyPages()) {
+      if (pages?.has(page)) continue
+      const at = page << PAGE_SHIFT
+      ram.set(start.subarray(at, at + PAGE_SIZE), at)
+    }
+    if (pages) for (const [page, bytes] of pages) ram.set(bytes, page << PAGE_SHIFT)
+    this.machine.restoreCore(snapshot.machine)
     this.machine.clearDirty()
     this.dirtyBefore = new Set(snapshot.dirty)
     this.delivered = snapshot.delivered.slice()
@@ -124,7 +156,8 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
 
   snapshotBytes(snapshot: SimSnapshot): number {
     const state = snapshot.machine
-    return state.ram.byteLength + state.devices.byteLength + state.harts.reduce((n, h) => n + h.byteLength, 0) + 8 * snapshot.dirty.length + 1024
+    const ram = snapshot.ram instanceof Map ? snapshot.ram.size * PAGE_SIZE : snapshot.ram.byteLength
+    return ram + state.devices.byteLength + state.harts.reduce((n, h) => n + h.byteLength, 0) + 8 * snapshot.dirty.length + 1024
   }
 
   hartState(hart: number): Uint8Array {

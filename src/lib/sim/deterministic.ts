@@ -30,6 +30,13 @@ export interface RunRequest {
   untilInstret?: number
   /** Stop before the hart's next access to any of these RAM pages (page numbers RAM-relative). */
   stopAtPages?: ReadonlySet<number>
+  /**
+   * Let this many accesses to stopAtPages through before stopping at one
+   * (default 0). Each counts in RunResult.passed; none returns to the caller.
+   */
+  passStops?: number
+  /** Also let accesses to stopAtPages through while the hart's retired count is below this. */
+  passBelowInstret?: number
 }
 
 export interface RunResult {
@@ -37,6 +44,8 @@ export interface RunResult {
   /** For 'page': the page about to be accessed and whether it is a write. */
   page?: number
   write?: boolean
+  /** Accesses to stopAtPages let through by passStops or passBelowInstret in this call. */
+  passed: number
 }
 
 export interface MachineFinish {
@@ -59,11 +68,15 @@ export interface DeterministicOptions {
 }
 
 /** A complete copy of the machine, to restore exactly. */
-export interface DeterministicState {
+export interface DeterministicState extends DeterministicCore {
+  readonly ram: Uint8Array
+}
+
+/** Everything of the machine but its RAM, for callers that keep the pages that matter themselves. */
+export interface DeterministicCore {
   readonly harts: Uint8Array[]
   readonly devices: Int32Array
   readonly clock: Uint8Array
-  readonly ram: Uint8Array
   readonly events: MachineEvent[][]
   readonly pending: Array<{page: number; write: boolean} | undefined>
   readonly consoleLength: number
@@ -101,6 +114,10 @@ export class DeterministicMachine {
   /** The hart inside runHart, and whether an event was injected for it meanwhile (from a device callback). */
   private running = -1
   private rescheduled = false
+  /** What the running call lets through of stopAtPages (see RunRequest.passStops), and how much it did. */
+  private passLeft = 0
+  private passBelow = 0
+  private passed = 0
   /** The virtio slot of each vif. */
   private readonly netSlots: number[]
 
@@ -177,9 +194,12 @@ export class DeterministicMachine {
   runHart(h: number, request: RunRequest): RunResult {
     const hart = this.hartAt(h)
     if (!(request.budget >= 0)) throw new ReseerError(`budget ${request.budget}: expected a count of instructions`)
-    if (this.finish) return {reason: 'halt'}
-    if (hart.fatal) return {reason: 'fatal'}
+    if (this.finish) return {reason: 'halt', passed: 0}
+    if (hart.fatal) return {reason: 'fatal', passed: 0}
     this.watch(request.stopAtPages)
+    this.passLeft = request.passStops ?? 0
+    this.passBelow = request.passBelowInstret ?? 0
+    this.passed = 0
     const pending = this.pending[h]
     if (pending) {
       hart.allowPendingAccess()
@@ -188,13 +208,16 @@ export class DeterministicMachine {
     }
     this.running = h
     try {
-      return this.step(h, hart, request)
+      const result = this.step(h, hart, request)
+      return {...result, passed: this.passed}
     } finally {
       this.running = -1
+      this.passLeft = 0
+      this.passBelow = 0
     }
   }
 
-  private step(h: number, hart: Hart, request: RunRequest): RunResult {
+  private step(h: number, hart: Hart, request: RunRequest): Omit<RunResult, 'passed'> {
     const target = hart.instret + request.budget
     const limit = Math.min(target, request.untilInstret ?? Infinity)
     let slept = false
@@ -300,18 +323,22 @@ export class DeterministicMachine {
   }
 
   saveState(): DeterministicState {
-    const state: DeterministicState = {
+    const state: DeterministicState = {...this.saveCore(), ram: this.ram.slice()}
+    this.startTouchedSet(state)
+    return state
+  }
+
+  /** The machine without its RAM: a caller that tracks the pages it changes can restore those and this. */
+  saveCore(): DeterministicCore {
+    return {
       harts: this.harts.map((hart) => hart.saveState()),
       devices: this.devices.state.slice(),
       clock: this.time.saveState(),
-      ram: this.ram.slice(),
       events: this.events.map((queue) => queue.slice()),
       pending: this.pending.slice(),
       consoleLength: this.consoleBytes.length,
       disks: this.disks.map((disk) => disk.saveOverlay()),
     }
-    this.startTouchedSet(state)
-    return state
   }
 
   restoreState(state: DeterministicState): void {
@@ -326,6 +353,22 @@ export class DeterministicMachine {
     } else {
       this.ram.set(state.ram)
     }
+    this.loadCore(state)
+    this.startTouchedSet(state)
+  }
+
+  /**
+   * Restore all but RAM, which the caller has put back itself. A later
+   * restoreState copies the whole RAM, since this machine no longer knows
+   * which pages differ from the state it last saved.
+   */
+  restoreCore(core: DeterministicCore): void {
+    if (core.harts.length !== this.harts.length) throw new ReseerError(`a state of ${core.harts.length} harts does not fit this machine`)
+    this.loadCore(core)
+    this.base = undefined
+  }
+
+  private loadCore(state: DeterministicCore): void {
     state.harts.forEach((bytes, h) => this.harts[h].loadState(bytes))
     this.devices.state.set(state.devices)
     this.time.loadState(state.clock)
@@ -334,7 +377,6 @@ export class DeterministicMachine {
     this.consoleBytes.length = Math.min(this.consoleBytes.length, state.consoleLength)
     state.disks.forEach((overlay, i) => this.disks[i].restoreOverlay(overlay))
     for (let h = 0; h < this.harts.length; h++) this.lines[h] = this.harts[h].mip & DEVICE_MIP
-    this.startTouchedSet(state)
   }
 
   /** Every hart faults on its next write to each page, so restoring `state` later copies only pages written from now on. */
@@ -398,6 +440,13 @@ export class DeterministicMachine {
 
   private pageFault(h: number, page: number, write: boolean): boolean {
     if (this.watched?.has(page)) {
+      if (this.passLeft > 0 || this.harts[h].instret < this.passBelow) {
+        // A decision point the caller decided in advance to go on through: the access happens, and the next one to the page stops here again.
+        if (this.passLeft > 0) this.passLeft--
+        this.passed++
+        this.noteAccess(h, page, write)
+        return true
+      }
       this.pending[h] = {page, write}
       return false
     }
