@@ -35,8 +35,8 @@ export default class Worker extends ReseerCommand<typeof Worker> {
     const jobs = flags.jobs ?? Math.max(1, Math.floor(defaultJobs() / flags.concurrency))
     const cache = flags.cache ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'reseer-xl', 'farm')
     try {
-      this.detail(1, `worker: ${flags.concurrency} job(s) at a time, ${jobs} thread(s) each, cache ${cache}`)
-      const report = await runFarmWorker({queue: flags.queue, cache, jobs, concurrency: flags.concurrency, stop, onJob: (line) => this.detail(1, line)})
+      this.detail(1, `worker ${process.pid}: ${flags.concurrency} job(s) at a time, ${jobs} thread(s) each, cache ${cache}`)
+      const report = await runFarmWorker({queue: flags.queue, cache, jobs, concurrency: flags.concurrency, stop, onJob: (line) => this.detail(1, line), onStart: (line) => this.detail(2, line)})
       this.say(`worker stopped: ${report.searched} interval(s) searched, ${report.failed} failed, ${report.handedBack} handed back`)
       return report
     } finally {

@@ -67,14 +67,16 @@ export async function connectQueue(address: QueueAddress): Promise<Redis> {
     // Before the first answer a refusal is final; after it, the patience above.
     retryStrategy: (times: number) => (ready ? address.options.retryStrategy!(times) : null),
   })
-  // Errors are reported through the commands that fail and the 'end' event, not as unhandled events.
-  redis.on('error', () => {})
+  // Errors are reported through the commands that fail and the 'end' event, not as unhandled events;
+  // the first one says why a connection never came up ("Connection is closed" does not).
+  let first: Error | undefined
+  redis.on('error', (error: Error) => (first ??= error))
   try {
     await redis.connect()
     await redis.ping()
   } catch (error) {
     redis.disconnect()
-    throw unreachable(address, error)
+    throw unreachable(address, first ?? error)
   }
   ready = true
   return redis

@@ -6,6 +6,7 @@
 // worker. Asked to stop, a worker hands its jobs back at the next batch
 // boundary instead of finishing them.
 
+import {hostname} from 'node:os'
 import {performance} from 'node:perf_hooks'
 import {UnrecoverableError, WaitingError, Worker, type Job} from 'bullmq'
 import {ReseerError, errorLine} from '../../cli/errors.js'
@@ -38,12 +39,16 @@ export interface FarmWorkerOptions {
   concurrency: number
   /** One line per finished, failed or handed-back job. */
   onJob?: (line: string) => void
+  /** A line when a job starts. */
+  onStart?: (line: string) => void
   /** Resolves when the worker is to stop: it hands its jobs back and returns. */
   stop: Promise<unknown>
 }
 
 export interface FarmWorkerReport {
   queue: string
+  /** The name jobs record as processedBy: host and process id. */
+  name: string
   searched: number
   failed: number
   handedBack: number
@@ -58,7 +63,7 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<FarmWor
   const watch = connectionLost(redis, address)
   const store = new BlobStore(redis)
   const cache = new BlobCache(options.cache)
-  const report: FarmWorkerReport = {queue: address.url, searched: 0, failed: 0, handedBack: 0}
+  const report: FarmWorkerReport = {queue: address.url, name: `${hostname()}:${process.pid}`, searched: 0, failed: 0, handedBack: 0}
   let stopping = false
 
   const search = async (job: Job, token?: string): Promise<FarmJobResult> => {
@@ -70,6 +75,7 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<FarmWor
     }
     const started = performance.now()
     const name = `${data.domain} interval ${data.interval}`
+    options.onStart?.(`${name}: searching (job ${job.id})`)
     const {bundle, fetchedBytes} = await fetchBundle(store, cache, data.bundle).catch((error: unknown) => {
       throw new UnrecoverableError(`${name}: ${errorLine(error).replace(/^reseer-xl: /, '')}`)
     })
@@ -128,6 +134,7 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<FarmWor
 
   const worker = new Worker(QUEUE_NAME, search, {
     connection: bullConnection(address),
+    name: report.name,
     concurrency: options.concurrency,
     lockDuration: LOCK_MS,
     stalledInterval: STALLED_CHECK_MS,
