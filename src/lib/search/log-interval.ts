@@ -122,6 +122,9 @@ export function readIntervalData(reader: LogReader, arg: LogIntervalArg, pages =
         case EventKind.Halt:
           // The guest powers the machine off by itself when the run gets there.
           break
+        case EventKind.CrewTransfer:
+          // A CREW log's page transfers order the harts; replay schedules by them (src/lib/replay/crew-order.ts), the machine never takes them.
+          break
         default:
           throw new ReseerError(`${logDir}: hart ${hart} logged a ${record.kind} event in interval ${k}, which the search cannot replay`, {code: 'ELOGEVENT'})
       }
