@@ -72,7 +72,8 @@ export default class Search extends ReseerCommand<typeof Search> {
       },
       onProgress: (k, p) => {
         const seconds = (Date.now() - started) / 1000
-        line.update(`${farm ? `${farm}; ` : ''}interval ${k}: generation ${p.generation}, ${p.evaluations} runs, best fitness ${p.bestFitness.toFixed(4)}, ${((evaluationsBefore + p.evaluations) / Math.max(seconds, 1e-3)).toFixed(0)} runs/s`)
+        if (farm) line.update(`${farm}; interval ${k}: generation ${p.generation}, ${p.evaluations} runs, best fitness ${p.bestFitness.toFixed(4)}`)
+        else line.update(`interval ${k}: generation ${p.generation}, ${p.evaluations} runs, best fitness ${p.bestFitness.toFixed(4)}, ${((evaluationsBefore + p.evaluations) / Math.max(seconds, 1e-3)).toFixed(0)} runs/s`)
       },
       onInterval: (r) => {
         evaluationsBefore += r.evaluations
