@@ -1,6 +1,8 @@
 // The search benchmark: for intervals of the bundled workloads, how many
 // evaluations and how much time each strategy needs to find the interleaving,
-// and what a pool of two workers gains over one. Run after `npm run build`:
+// what a pool of two workers gains over one, and the search farm (1, 2 and 4
+// worker processes through a real redis-server) against the local pool,
+// bench/search-farm.js. Run after `npm run build`:
 //   node bench/search.js [--quick]
 
 import {availableParallelism} from 'node:os'
@@ -80,3 +82,7 @@ for (const jobs of [1, Math.min(2, availableParallelism())]) {
 console.log('worker pool, one batch of random paths over one pingpong interval')
 console.table(speeds)
 console.log(`speed-up of --jobs ${speeds[1].jobs} over --jobs 1: ${(speeds[0].ms / speeds[1].ms).toFixed(2)}x`)
+
+// The search farm against the local pool, over a recording of its own.
+const {farmBenchmark} = await import('./search-farm.js')
+await farmBenchmark()

@@ -9,8 +9,7 @@
 
 import {Job, Queue, QueueEvents} from 'bullmq'
 import {ReseerError} from '../../cli/errors.js'
-import {writeFoundPath} from '../../log/found-path.js'
-import {readFoundPath} from '../../log/found-path.js'
+import {readFoundPath, writeFoundPath} from '../../log/found-path.js'
 import {LogReader} from '../../log/reader.js'
 import type {MachineOptions} from '../../sim/machine.js'
 import {LogPages, readIntervalData} from '../log-interval.js'
@@ -109,18 +108,21 @@ async function submitAndWait(
     const data = pending.get(id)
     if (!data) return
     const job = await guard(Job.fromId(queue, id))
-    const state = job ? await guard(job.getState()) : 'missing'
+    const state = job ? await guard(job.getState()) : 'unknown'
     if (state === 'active') running.add(id)
-    if (state !== 'completed' && state !== 'failed') return
+    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return
     pending.delete(id)
     running.delete(id)
     done++
     const k = data.interval
     let report: FarmReport
-    if (state === 'failed') {
+    if (state !== 'completed') {
+      const error = state === 'unknown'
+        ? 'its job is gone from the queue (was Redis flushed or restarted?); run the same search again'
+        : job!.failedReason || 'failed for an unknown reason'
       report = {
         interval: k, found: false, skipped: false, evaluations: 0, generations: 0, wallMs: 0, seed: settings.seed ?? 1,
-        strategy: settings.strategy ?? 'ga', fitness: 0, decisions: 0, error: job!.failedReason || 'failed for an unknown reason',
+        strategy: settings.strategy ?? 'ga', fitness: 0, decisions: 0, error,
       }
     } else {
       const result = checkJobResult(job!.returnvalue, data)
