@@ -87,9 +87,9 @@ export function runCrewOrder<S>(machine: MachineLike<S>, problem: IntervalProble
       const result = machine.runHart(h, {untilRetired: until, stopAtPages: NO_PAGES, allowPending: false})
       if (machine.retired(h) > before) progress = true
       if (stop && stop.hart === h && machine.retired(h) >= stop.instret) throw new StopReached(stop)
-      if (result.kind === 'budget') {
-        if (machine.retired(h) >= end[h]) done[h] = true
-      } else if (result.kind === 'halt') {
+      // A hart may reach its count as it goes to sleep in WFI: it is done all the same.
+      if (machine.retired(h) >= end[h]) done[h] = true
+      if (result.kind === 'halt') {
         break run
       } else if (result.kind === 'diverged') {
         ended = 'diverged'
