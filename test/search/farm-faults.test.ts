@@ -42,6 +42,24 @@ if (missing) {
     t.ok(job.stalledCounter >= 1, 'after it was found stalled')
   })
 
+  t.test('a worker stopped with SIGTERM hands its job back, and another worker finishes it', async t => {
+    const redis = await startRedis()
+    t.teardown(() => redis.stop())
+    const leaving = startWorker(redis.url, 'leaving')
+    const dir = copyLog(recording, 'stop-worker')
+    const search = searchFarm(dir, redis.url)
+    await leaving.waitFor(/: searching \(job /)
+    const stopped = await stopWorker(leaving)
+    t.equal(stopped.code, 0)
+    t.match(stopped.stdout, /^worker stopped: \d+ interval\(s\) searched, 0 failed, [01] handed back\n$/)
+    const staying = startWorker(redis.url, 'staying')
+    t.teardown(() => stopWorker(staying))
+    const result = await search
+    t.equal(result.stderr, '')
+    t.same(outcomes(result.stdout), expected.outcomes, 'every interval as the local search has it')
+    t.same(pathsOf(dir), expected.paths, 'the same paths')
+  })
+
   t.test('a submitter killed and started again resumes without searching anything twice', async t => {
     const redis = await startRedis()
     t.teardown(() => redis.stop())
