@@ -84,18 +84,27 @@ export function byteEntropy(page: Uint8Array): number {
   return Math.log2(PAGE_SIZE) - sum / PAGE_SIZE
 }
 
+/** The largest frame: a page stored raw. */
+export const MAX_FRAME_BYTES = PACK_FRAME_HEADER + PAGE_SIZE + 4
+
 /** Frame one page for a pack: compressed when that pays. */
 export function encodePackFrame(data: Uint8Array, hash: Buffer): Buffer {
+  const frame = Buffer.alloc(MAX_FRAME_BYTES)
+  return Buffer.from(frame.subarray(0, encodePackFrameInto(frame, 0, data, hash)))
+}
+
+/** Frame one page into `target` at `at` (room for MAX_FRAME_BYTES); returns the frame's length. */
+function encodePackFrameInto(target: Buffer, at: number, data: Uint8Array, hash: Buffer): number {
   const packed = byteEntropy(data) < DEFLATE_BELOW_BITS ? deflateRawSync(data, {level: 1}) : undefined
   const useDeflate = packed !== undefined && packed.length <= PAGE_SIZE - PAGE_SIZE / 8
   const stored = useDeflate ? packed! : data
-  const frame = Buffer.alloc(PACK_FRAME_HEADER + stored.length + 4)
-  frame.writeUInt32LE(stored.length, 0)
-  frame[4] = useDeflate ? CODEC_DEFLATE_RAW : CODEC_RAW
-  hash.copy(frame, 8)
-  frame.set(stored, PACK_FRAME_HEADER)
-  frame.writeUInt32LE(crc32c(frame, 0, PACK_FRAME_HEADER + stored.length), PACK_FRAME_HEADER + stored.length)
-  return frame
+  target.writeUInt32LE(stored.length, at)
+  target.writeUInt32LE(useDeflate ? CODEC_DEFLATE_RAW : CODEC_RAW, at + 4)
+  hash.copy(target, at + 8)
+  target.set(stored, at + PACK_FRAME_HEADER)
+  const end = at + PACK_FRAME_HEADER + stored.length
+  target.writeUInt32LE(crc32c(target, at, end), end)
+  return end + 4 - at
 }
 
 /**
@@ -128,11 +137,16 @@ export function decodePackFrame(frame: Buffer, what: string, checkHash: boolean)
   return {data, hash: Buffer.from(hash)}
 }
 
+/** A pending buffer grown past this is let go after it is written, so one huge checkpoint does not pin its size. */
+const PENDING_KEEP = 64 << 20
+
 /**
  * The writing end of the page store. Pages are deduplicated by SHA-256
  * against everything stored before (including by earlier writers of the same
- * log), framed in memory and written to the current pack in one piece per
- * checkpoint.
+ * log), framed in place into one buffer kept from checkpoint to checkpoint,
+ * and written to the current pack in one piece per checkpoint: a buffer per
+ * frame, joined at the end, cost more in allocation, copying and garbage
+ * collection than the hashing.
  */
 export class PackWriter {
   private readonly byHash = new Map<string, number>()
@@ -140,7 +154,8 @@ export class PackWriter {
   private pack: number
   private packBytes: number
   private nextId: number
-  private pending: Buffer[] = []
+  /** Frames stored since the last write, in [0, pendingBytes). */
+  private pending = Buffer.alloc(0)
   private pendingBytes = 0
   /** Bytes this writer has appended to pack files. */
   bytesWritten = 0
@@ -181,23 +196,32 @@ export class PackWriter {
     const key = hash.toString('latin1')
     const known = this.byHash.get(key)
     if (known !== undefined) return known
-    const frame = encodePackFrame(data, hash)
-    if (this.packBytes + this.pendingBytes + frame.length > this.limit && this.packBytes + this.pendingBytes > 0) this.nextPack()
+    if (this.pending.length < this.pendingBytes + MAX_FRAME_BYTES) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.pending.length, this.pendingBytes + MAX_FRAME_BYTES, 1 << 20))
+      this.pending.copy(grown, 0, 0, this.pendingBytes)
+      this.pending = grown
+    }
+    let at = this.pendingBytes
+    const frameBytes = encodePackFrameInto(this.pending, at, data, hash)
+    if (this.packBytes + at + frameBytes > this.limit && this.packBytes + at > 0) {
+      // The frame opens the next pack; the frames before it end this one.
+      this.nextPack()
+      this.pending.copyWithin(0, at, at + frameBytes)
+      at = 0
+    }
     const id = this.nextId++
-    this.fresh.push({pack: this.pack, offset: this.packBytes + this.pendingBytes, frameBytes: frame.length, hash})
-    this.pending.push(frame)
-    this.pendingBytes += frame.length
+    this.fresh.push({pack: this.pack, offset: this.packBytes + at, frameBytes, hash})
+    this.pendingBytes = at + frameBytes
     this.byHash.set(key, id)
     return id
   }
 
   private writePending(): void {
     if (this.pendingBytes === 0) return
-    writeAll(this.fd, Buffer.concat(this.pending, this.pendingBytes), this.packBytes)
+    writeAll(this.fd, this.pending.subarray(0, this.pendingBytes), this.packBytes)
     this.packBytes += this.pendingBytes
     this.bytesWritten += this.pendingBytes
     this.touched.add(this.fd)
-    this.pending = []
     this.pendingBytes = 0
   }
 
@@ -217,6 +241,7 @@ export class PackWriter {
    */
   commit(): {firstId: number; contents: ContentLocation[]; pack: number; packBytes: number} {
     this.writePending()
+    if (this.pending.length > PENDING_KEEP) this.pending = Buffer.alloc(0)
     for (const fd of this.touched) fsyncSync(fd)
     this.touched.clear()
     if (this.created) fsyncDir(join(this.dir, PAGES_DIR))
