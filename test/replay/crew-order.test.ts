@@ -27,7 +27,7 @@ const transfer: CrewEdge = {page: 0, from: 1, fromInstret: 2, to: 0, toInstret: 
 t.test('a transfer puts the writer first, though hart 0 comes first in turn', async (t) => {
   const problem = recorded()
   const machine = new ToyMachine(programs, 2)
-  const outcome = runCrewOrder(machine, problem, [transfer])
+  const outcome = runCrewOrder(machine, problem, {edges: [transfer]})
   t.equal(outcome.end, 'complete')
   const evaluation = scoreRun(machine, problem, outcome)
   t.ok(evaluation.found, evaluation.firstDifference)
@@ -37,7 +37,7 @@ t.test('a transfer puts the writer first, though hart 0 comes first in turn', as
 t.test('without the transfer hart 0 reads first and the checkpoint does not match', async (t) => {
   const problem = recorded()
   const machine = new ToyMachine(programs, 2)
-  const evaluation = scoreRun(machine, problem, runCrewOrder(machine, problem, []))
+  const evaluation = scoreRun(machine, problem, runCrewOrder(machine, problem, {edges: []}))
   t.notOk(evaluation.found)
   t.match(evaluation.firstDifference, /hart 0: r0 0 != 7/)
 })
@@ -45,7 +45,7 @@ t.test('without the transfer hart 0 reads first and the checkpoint does not matc
 t.test('transfers that wait on each other are reported, not spun on', async (t) => {
   const problem = recorded()
   const machine = new ToyMachine(programs, 2)
-  const outcome = runCrewOrder(machine, problem, [transfer, {page: 1, from: 0, fromInstret: 2, to: 1, toInstret: 1, rights: 'write'}])
+  const outcome = runCrewOrder(machine, problem, {edges: [transfer, {page: 1, from: 0, fromInstret: 2, to: 1, toInstret: 1, rights: 'write'}]})
   t.equal(outcome.end, 'stuck')
   t.equal(outcome.divergence, 'the CREW order cannot be met: hart 0 waits at instruction 0 for hart 1 to reach 2 (page 0x80000000, read)')
 })
@@ -53,7 +53,7 @@ t.test('transfers that wait on each other are reported, not spun on', async (t) 
 t.test('a stop point ends the run with that hart there and the others where the order brought them', async (t) => {
   const problem = recorded()
   const machine = new ToyMachine(programs, 2)
-  t.throws(() => runCrewOrder(machine, problem, [transfer], {hart: 0, instret: 1}), StopReached)
+  t.throws(() => runCrewOrder(machine, problem, {edges: [transfer]}, {hart: 0, instret: 1}), StopReached)
   t.equal(machine.retired(0), 1)
   t.equal(machine.retired(1), 3, 'hart 1 ran first and all the way, as the transfer lets hart 0 go only after it')
 })

@@ -23,15 +23,28 @@ export interface CrewEdge {
   rights: 'read' | 'write'
 }
 
-/** The edges the transfers logged in interval k give, from every hart's stream, sorted by the receiver's count. */
-export function crewEdges(reader: LogReader, k: number): CrewEdge[] {
-  const edges: CrewEdge[] = []
+/** What orders the harts of one interval of a CREW log. */
+export interface CrewOrder {
+  /** The edges of the transfers logged in the interval, from every hart's stream, sorted by the receiver's count. */
+  edges: CrewEdge[]
+  /**
+   * The guest's poweroff or reboot in the interval: the hart that did it and
+   * its count after the instruction that did. Nothing orders that device
+   * write against the other harts, yet no hart runs after it, so it comes
+   * last.
+   */
+  halt?: {hart: number; instret: number}
+}
+
+export function crewOrder(reader: LogReader, k: number): CrewOrder {
+  const order: CrewOrder = {edges: []}
   for (let hart = 0; hart < reader.header.vcpus; hart++) {
     for (const record of reader.intervalEvents(hart, k)) {
+      if (record.kind === EventKind.Halt) order.halt = {hart, instret: Number(record.instret)}
       if (record.kind !== EventKind.CrewTransfer) continue
       const event = decodeEvent(record.kind, record.payload)
       if (!('instrets' in event)) continue
-      edges.push({
+      order.edges.push({
         page: event.page,
         from: event.fromHart,
         fromInstret: Number(event.instrets[event.fromHart]),
@@ -41,7 +54,8 @@ export function crewEdges(reader: LogReader, k: number): CrewEdge[] {
       })
     }
   }
-  return edges.sort((a, b) => a.toInstret - b.toInstret)
+  order.edges.sort((a, b) => a.toInstret - b.toInstret)
+  return order
 }
 
 function describe(edge: CrewEdge): string {
@@ -52,10 +66,13 @@ function describe(edge: CrewEdge): string {
 /**
  * Run the interval the machine stands at along the CREW edges. Harts take
  * turns in hart order, each running until its budget, its next edge whose
- * giver is not there yet, WFI, a halt or a divergence; with `stop`, the run
- * ends (StopReached) the moment that hart has retired that many instructions.
+ * giver is not there yet, WFI, a halt or a divergence; the halting hart's
+ * last instruction waits until every other hart is done. With `stop`, the
+ * run ends (StopReached) the moment that hart has retired that many
+ * instructions.
  */
-export function runCrewOrder<S>(machine: MachineLike<S>, problem: IntervalProblem, edges: readonly CrewEdge[], stop?: StopPoint): RunOutcome {
+export function runCrewOrder<S>(machine: MachineLike<S>, problem: IntervalProblem, order: CrewOrder, stop?: StopPoint): RunOutcome {
+  const {edges, halt} = order
   const harts = machine.hartCount
   const start = Array.from({length: harts}, (_, h) => machine.retired(h))
   const end = start.map((n, h) => n + problem.budgets[h])
@@ -81,6 +98,7 @@ export function runCrewOrder<S>(machine: MachineLike<S>, problem: IntervalProble
       const edge = blockedAt(h)
       let until = Math.min(end[h], edge ? edge.toInstret : Infinity)
       if (stop && stop.hart === h) until = Math.min(until, stop.instret)
+      if (halt && halt.hart === h && done.some((d, other) => !d && other !== h)) until = Math.min(until, halt.instret - 1)
       if (machine.retired(h) >= until) continue
       runnable = true
       const before = machine.retired(h)

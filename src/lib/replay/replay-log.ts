@@ -18,7 +18,7 @@ import {unpackPath} from '../search/path.js'
 import {periodOf, recordedMachine} from '../search/search-log.js'
 import type {SimIntervalMachine} from '../search/sim-machine.js'
 import {PAGE_SHIFT, PAGE_SIZE, RAM_BASE} from '../sim/hart-env.js'
-import {crewEdges, runCrewOrder} from './crew-order.js'
+import {crewOrder, runCrewOrder} from './crew-order.js'
 import {type CheckpointDiff, type MemRange, type Until, checkpointDiff, parseMemRange} from './inspect.js'
 import {StopAtMachine, type StopPoint, StopReached} from './stop-at.js'
 import {readSymbols} from './symbols.js'
@@ -205,7 +205,7 @@ export async function replayLog(logDir: string, options: ReplayOptions = {}): Pr
       let evaluation: Evaluation
       try {
         if (mode === 'crew') {
-          evaluation = scoreRun(sim, problem, runCrewOrder(sim, problem, crewEdges(reader, k), point))
+          evaluation = scoreRun(sim, problem, runCrewOrder(sim, problem, crewOrder(reader, k), point))
         } else {
           const runner = new IntervalRunner(point ? new StopAtMachine(sim, point) : sim, problem, {cacheBytes: 0})
           evaluation = runner.evaluate({path: path!})
