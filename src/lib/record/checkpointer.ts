@@ -117,12 +117,15 @@ export class Checkpointer {
   private changedBlocks(disk: RecordedDisk, i: number): Array<[number, Uint8Array]> {
     const stored = (this.diskBlocks[i] ??= new Map())
     const changed: Array<[number, Uint8Array]> = []
+    // Every block ever written is looked at, with the harts parked: compare in place, and copy only what changed.
     for (const block of disk.dirtyBlocks()) {
-      const now = new Uint8Array(DISK_BLOCK)
-      // A disk need not end on a block boundary: the log stores whole blocks, the tail read as zeros.
-      now.set(disk.bytes.subarray(block * DISK_BLOCK, Math.min(disk.bytes.length, (block + 1) * DISK_BLOCK)))
+      const start = block * DISK_BLOCK
+      const end = Math.min(disk.bytes.length, start + DISK_BLOCK)
       const before = stored.get(block)
-      if (before && Buffer.from(before.buffer).equals(Buffer.from(now.buffer))) continue
+      if (before && Buffer.from(disk.bytes.buffer, disk.bytes.byteOffset + start, end - start).equals(before.subarray(0, end - start))) continue
+      // A disk need not end on a block boundary: the log stores whole blocks, the tail read as zeros.
+      const now = new Uint8Array(DISK_BLOCK)
+      now.set(disk.bytes.subarray(start, end))
       stored.set(block, now)
       changed.push([block, now])
     }
