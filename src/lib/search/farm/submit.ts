@@ -148,12 +148,12 @@ async function submitAndWait(
     progress()
   }
 
-  events.on('completed', ({jobId: id}) => {
-    if (pending.has(id)) wake()
-  })
-  events.on('failed', ({jobId: id}) => {
-    if (pending.has(id)) wake()
-  })
+  for (const finished of ['completed', 'failed'] as const) {
+    events.on(finished, ({jobId: id}: {jobId: string}) => {
+      running.delete(id)
+      if (pending.has(id)) wake()
+    })
+  }
   events.on('active', ({jobId: id}) => {
     if (pending.has(id)) {
       running.add(id)
