@@ -1,33 +1,33 @@
 import t from 'tap'
-import {PrefixCache} from '../../src/lib/search/prefix-cache.js'
+import {PrefixCache, hashOf} from '../../src/lib/search/prefix-cache.js'
 import {pathFromString} from '../../src/lib/search/path.js'
 
 const bits = (text: string) => pathFromString(text)
 
 t.test('the longest cached prefix wins', async t => {
   const cache = new PrefixCache<string>(1 << 20)
-  cache.put(bits('0'), 1, 'a', 10)
-  cache.put(bits('011'), 3, 'b', 10)
+  cache.put(hashOf(bits('0'), 1), 1, 'a', 10)
+  cache.put(hashOf(bits('011'), 3), 3, 'b', 10)
   t.same(cache.longest(bits('0110')), {depth: 3, entry: 'b'})
   t.same(cache.longest(bits('010')), {depth: 1, entry: 'a'})
   t.equal(cache.longest(bits('1')), undefined)
   t.same(cache.longest(bits('01'), 1), {depth: 3, entry: 'b'}, 'the tail bit extends the walk past the path')
   t.equal(cache.hits, 3)
   t.equal(cache.misses, 1)
-  t.ok(cache.has(bits('011'), 3))
-  t.notOk(cache.has(bits('01'), 2))
+  t.ok(cache.has(hashOf(bits('011'), 3), 3))
+  t.notOk(cache.has(hashOf(bits('01'), 2), 2))
 })
 
 t.test('the least recently used snapshot is evicted to stay in budget', async t => {
   const cache = new PrefixCache<string>(1000)
-  cache.put(bits('00'), 2, 'x', 300)
-  cache.put(bits('01'), 2, 'y', 300)
+  cache.put(hashOf(bits('00'), 2), 2, 'x', 300)
+  cache.put(hashOf(bits('01'), 2), 2, 'y', 300)
   cache.longest(bits('00'))
-  cache.put(bits('10'), 2, 'z', 300)
+  cache.put(hashOf(bits('10'), 2), 2, 'z', 300)
   t.ok(cache.bytes <= 1000, `${cache.bytes} bytes`)
   t.equal(cache.longest(bits('01')), undefined, 'y was least recently used')
   t.same(cache.longest(bits('00')), {depth: 2, entry: 'x'})
   t.same(cache.longest(bits('10')), {depth: 2, entry: 'z'})
-  cache.put(bits('1111111111'), 10, 'too big', 5000)
+  cache.put(hashOf(bits('1111111111'), 10), 10, 'too big', 5000)
   t.equal(cache.longest(bits('1111111111')), undefined, 'an entry larger than the budget is not kept')
 })

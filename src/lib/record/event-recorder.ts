@@ -8,7 +8,7 @@ import type {LogWriter} from '../log/writer.js'
 import type {MachineEvent} from '../sim/machine-events.js'
 import type {MachineObserver} from '../sim/machine-observer.js'
 import type {CrewTransfer} from '../sim/parallel/crew-pages.js'
-import {SimEventKind, encodeConsoleInput, encodeFrameInput, encodeInterruptLines} from './record-events.js'
+import {SimEventKind, encodeConsoleInput, encodeFrameInput, encodeInterruptLines, encodePace} from './record-events.js'
 
 const NOT_INVOLVED = (1n << 64n) - 1n
 
@@ -64,6 +64,10 @@ export class EventRecorder implements MachineObserver {
         this.append(hart, SimEventKind.FrameInput, instret, () => encodeFrameInput(event.vif, event.frame))
         break
     }
+  }
+
+  pace(hart: number, instret: number, micros: number): void {
+    this.append(hart, SimEventKind.Pace, instret, () => encodePace(micros))
   }
 
   dmaWrite(hart: number, instret: number, addr: number, bytes: Uint8Array): void {

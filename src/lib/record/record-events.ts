@@ -17,6 +17,12 @@ export const enum SimEventKind {
    * follow as DmaWrite events at the same count.
    */
   FrameInput = 0x102,
+  /**
+   * A pace mark: the hart had retired this many instructions at host time
+   * payload u64 (microseconds since the Unix epoch). A hint of how fast the
+   * hart ran for the search; replay delivers nothing for it.
+   */
+  Pace = 0x103,
 }
 
 export function encodeInterruptLines(mip: number): Uint8Array {
@@ -28,6 +34,17 @@ export function encodeInterruptLines(mip: number): Uint8Array {
 export function decodeInterruptLines(payload: Uint8Array): number {
   if (payload.length !== 4) throw new ReseerError(`InterruptLines event payload has ${payload.length} bytes, expected 4`, {code: 'ELOGEVENT'})
   return new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true)
+}
+
+export function encodePace(micros: number): Uint8Array {
+  const out = new Uint8Array(8)
+  new DataView(out.buffer).setBigUint64(0, BigInt(Math.round(micros)), true)
+  return out
+}
+
+export function decodePace(payload: Uint8Array): number {
+  if (payload.length !== 8) throw new ReseerError(`Pace event payload has ${payload.length} bytes, expected 8`, {code: 'ELOGEVENT'})
+  return Number(new DataView(payload.buffer, payload.byteOffset, 8).getBigUint64(0, true))
 }
 
 export function encodeConsoleInput(byte: number): Uint8Array {

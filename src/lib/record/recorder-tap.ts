@@ -45,6 +45,10 @@ export class RecorderTap implements MachineObserver {
     this.sink?.dmaWrite?.(hart, instret, addr, bytes)
   }
 
+  pace(hart: number, instret: number, micros: number): void {
+    this.sink?.pace?.(hart, instret, micros)
+  }
+
   crewTransfer(hart: number, instret: number, transfer: CrewTransfer): void {
     this.sink?.crewTransfer?.(hart, instret, transfer)
   }

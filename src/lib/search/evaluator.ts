@@ -10,7 +10,7 @@ import type {Path} from './path.js'
  * 'continue' is the documented default of a path (see path.ts). 'pace' follows
  * the recording's own pace: the running hart yields when it is further ahead
  * of its instruction budget than the least advanced other runnable hart by
- * more than `slack` (a fraction of the budget). The run records the bits it
+ * more than `slack` (a share of the interval's time: see pace.ts). The run records the bits it
  * took either way, so a pace run turns into an ordinary path.
  */
 export type TailPolicy = {kind: 'continue'} | {kind: 'pace'; slack: number}
@@ -48,6 +48,8 @@ export interface Evaluation {
 }
 
 export interface Evaluator {
+  /** How many candidates it runs at once (1 when omitted): a batch of that size costs no more wall time than one candidate. */
+  readonly concurrency?: number
   evaluate(batch: readonly Candidate[]): Promise<Evaluation[]>
   close?(): Promise<void>
 }

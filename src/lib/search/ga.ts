@@ -39,16 +39,13 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
     const children: Path[] = []
     if (ga.stallGenerations > 0 && stalled >= ga.stallGenerations) {
       // Stuck on a near miss: keep the elites, and replace the rest with
-      // heavy mutations of the best and fresh random schedules.
+      // heavier mutations of the best (from 8 to 64 flips; on short paths
+      // that is a fresh random schedule).
       stalled = 0
       const best = population[0].path
       const length = Math.max(1, best.length)
       while (children.length + elites.length < ga.populationSize) {
-        children.push(
-          children.length % 2 === 0
-            ? mutate(best, Math.min(1, 8 / length), random)
-            : randomPath(best.length, 0.5 + 0.5 * random.float(), random),
-        )
+        children.push(mutate(best, Math.min(0.5, (8 + random.int(57)) / length), random))
       }
     } else {
       while (children.length + elites.length < ga.populationSize) {
@@ -74,9 +71,12 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
 
 /**
  * Pace-following schedules first, at several slacks, because the recording's
- * own pace is the best guess of the interleaving it had; then random paths as
- * long as the longest pace run, each with its own bias towards continuing so
- * that the population spans fine and coarse interleavings.
+ * own pace (see pace.ts) is the best guess of the interleaving it had. They
+ * run a few at a time, as many as the evaluator runs at once, and the search
+ * stops at the first that reaches the target. The rest of the population are
+ * the pace runs' paths with a few decisions flipped: a path of a real
+ * interval has millions of decision points, and a random one would switch
+ * harts at every other access, which no recording ever did.
  */
 async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<Individual[]> {
   const ga = ledger.settings.ga
@@ -89,16 +89,21 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
     // decisions so that they differ from the first pass.
     seeds.push({path: round === 0 ? new Uint8Array(0) : randomPath(round, 0.5, random), tail: {kind: 'pace', slack}})
   }
-  const paced = await ledger.evaluate(seeds)
-  const length = Math.max(0, ...paced.map(evaluation => evaluation.taken.length))
+  const paced: Evaluation[] = []
+  for (let i = 0; i < seeds.length && !ledger.found; i += ledger.concurrency) {
+    paced.push(...(await ledger.evaluate(seeds.slice(i, i + ledger.concurrency))))
+  }
+  const ranked = rank(paced.map(toIndividual))
   const others: Candidate[] = []
   if (!ledger.found) {
     for (let i = paceCount; i < ga.populationSize; i++) {
-      others.push({path: randomPath(length, 0.5 + 0.5 * random.float(), random)})
+      const parent = ranked[(i - paceCount) % ranked.length].path
+      const flips = 1 + random.int(8)
+      others.push({path: parent.length === 0 ? randomPath(0, 0.5, random) : mutate(parent, flips / parent.length, random)})
     }
   }
   const rest = others.length > 0 ? await ledger.evaluate(others) : []
-  return rank([...paced, ...rest].map(toIndividual))
+  return rank([...ranked, ...rest.map(toIndividual)])
 }
 
 function toIndividual(evaluation: Evaluation): Individual {

@@ -14,6 +14,7 @@ import type {DeterministicState} from '../sim/deterministic.js'
 import type {MachineEvent} from '../sim/machine-events.js'
 import type {MachineOptions} from '../sim/machine.js'
 import type {IntervalProblem} from './interval.js'
+import type {PaceMarks} from './pace.js'
 import {LoggedTime, type LoggedTimeRead} from './logged-time.js'
 import type {LoadedInterval} from './problem-source.js'
 import {SimIntervalMachine} from './sim-machine.js'
@@ -46,6 +47,10 @@ export interface IntervalData {
   events: MachineEvent[][]
   /** Instructions each hart retired in the interval. */
   budgets: number[]
+  /** Per hart: the recording's pace marks in the interval (none in logs recorded before they existed). */
+  pace?: PaceMarks[]
+  /** The hart that logged the guest's power-off in the interval, if one did. */
+  finisher?: number
   /** Pages at least two harts touched and at least one wrote, ascending. */
   sharedPages: number[]
   /** Checkpoint k+1. */
@@ -118,6 +123,8 @@ export function buildInterval(data: IntervalData, pages: PageSource): LoadedInte
     budgets: [...data.budgets],
     eventCounts: data.reads.map((hartReads, hart) => hartReads.length + data.events[hart].length),
     sharedPages: new Set(data.sharedPages),
+    ...(data.pace ? {pace: data.pace} : {}),
+    ...(data.finisher !== undefined ? {finisher: data.finisher} : {}),
     target: {
       harts: data.target.harts,
       devices: new Map([['devices', data.target.device]]),

@@ -11,7 +11,8 @@ import {ReseerError} from '../cli/errors.js'
 import type {Candidate, Evaluation, RunEnd, TailPolicy} from './evaluator.js'
 import {scoreRun} from './fitness.js'
 import {CONTINUE, DEFAULT_DECISION, YIELD} from './path.js'
-import {PrefixCache} from './prefix-cache.js'
+import {PaceModel, type PaceMarks} from './pace.js'
+import {PrefixCache, PrefixHash} from './prefix-cache.js'
 
 /** Why runHart returned, and how many decision points the hart passed through on the way (see RunHartOptions.passStops). */
 export type HartStop = HartStopReason & {passed?: number}
@@ -91,6 +92,10 @@ export interface IntervalProblem {
   /** Pages two harts touched in the interval and at least one wrote: the only places harts interleave. */
   sharedPages: ReadonlySet<number>
   target: IntervalTarget
+  /** Per hart, the recording's pace marks in the interval, if it has them (see pace.ts). */
+  pace?: ReadonlyArray<PaceMarks | undefined>
+  /** The hart that powered the machine off at the end of the interval, if one did. */
+  finisher?: number
 }
 
 export interface RunnerOptions {
@@ -130,6 +135,7 @@ export class IntervalRunner<Snapshot = unknown> {
   private readonly startRetired: number[]
   private readonly cache: PrefixCache<DecisionState<Snapshot>>
   private readonly snapshotSpacing: number
+  private readonly pace: PaceModel
   runs = 0
 
   constructor(
@@ -153,6 +159,7 @@ export class IntervalRunner<Snapshot = unknown> {
     this.startRetired = Array.from({length: harts}, (_, hart) => machine.retired(hart))
     this.cache = new PrefixCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES)
     this.snapshotSpacing = options.snapshotSpacing ?? DEFAULT_SNAPSHOT_SPACING
+    this.pace = new PaceModel(this.startRetired, problem.budgets, problem.pace, problem.finisher)
   }
 
   get cacheStats(): {hits: number; misses: number; entries: number; bytes: number} {
@@ -173,6 +180,8 @@ export class IntervalRunner<Snapshot = unknown> {
     const path = candidate.path
     const tail: TailPolicy = candidate.tail ?? {kind: 'continue'}
     const taken = new DecisionBuffer(path.length)
+    // The hash of `taken`, grown with it: the cache's key of a snapshot taken now.
+    const hash = new PrefixHash()
     let pending: boolean[]
     let done: boolean[]
     let current: number
@@ -188,6 +197,7 @@ export class IntervalRunner<Snapshot = unknown> {
       const fromPath = Math.min(hit.depth, path.length)
       taken.append(path.subarray(0, fromPath))
       taken.fill(DEFAULT_DECISION, hit.depth - fromPath)
+      hash.pushAll(taken.bits, 0, taken.length)
     } else {
       machine.restore(this.root)
       pending = new Array<boolean>(harts).fill(false)
@@ -205,14 +215,15 @@ export class IntervalRunner<Snapshot = unknown> {
         if (!this.othersLeft(hart, done)) {
           pending[hart] = true
         } else {
-          if (this.cache.maxBytes > 0 && sinceSnapshot >= this.snapshotSpacing && !this.cache.has(taken.bits, taken.length)) {
+          if (this.cache.maxBytes > 0 && sinceSnapshot >= this.snapshotSpacing && !this.cache.has(hash, taken.length)) {
             const state: DecisionState<Snapshot> = {machine: machine.save(), hart, pending: [...pending], done: [...done]}
-            this.cache.put(taken.bits, taken.length, state, machine.snapshotBytes(state.machine))
+            this.cache.put(hash, taken.length, state, machine.snapshotBytes(state.machine))
             sinceSnapshot = 0
           }
           const index = taken.length
           const bit = index < path.length ? path[index] : this.tailDecision(tail, hart, done)
           taken.push(bit)
+          hash.push(bit)
           pending[hart] = true
           if (bit === YIELD) current = this.nextRunnable(hart, done)
         }
@@ -246,7 +257,10 @@ export class IntervalRunner<Snapshot = unknown> {
         passStops,
         passBelowRetired,
       })
-      if (stop.passed) taken.fill(CONTINUE, stop.passed)
+      if (stop.passed) {
+        taken.fill(CONTINUE, stop.passed)
+        hash.pushRun(CONTINUE, stop.passed)
+      }
       pending[hart] = false
       sinceSnapshot += machine.retired(hart) - before
       if (stop.kind === 'budget') {
@@ -306,26 +320,25 @@ export class IntervalRunner<Snapshot = unknown> {
     return -1
   }
 
-  /** The least progress (share of its budget spent) of the other harts that can run now; Infinity if none can. */
+  /** The earliest recorded time (see pace.ts) at which another hart that can run now runs its next instruction; Infinity if none can. */
   private slowestOther(hart: number, done: boolean[]): number {
     let slowest = Infinity
     for (let other = 0; other < done.length; other++) {
-      if (other !== hart && this.runnable(other, done)) {
-        slowest = Math.min(slowest, (this.machine.retired(other) - this.startRetired[other]) / Math.max(1, this.problem.budgets[other]))
-      }
+      if (other !== hart && this.runnable(other, done)) slowest = Math.min(slowest, this.pace.timeAt(other, this.machine.retired(other)))
     }
     return slowest
   }
 
   /**
-   * The pace tail: the hart continues while its progress is at most `slack`
-   * ahead of the slowest other runnable hart's, which cannot change while it
-   * runs. As a retired count: decision points below it are passed through.
+   * The pace tail: the hart continues while the recording had it at most
+   * `slack` (a share of the interval's time) ahead of the least advanced
+   * other runnable hart, which cannot move while it runs. As a retired
+   * count: decision points below it are passed through.
    */
   private paceLimit(slack: number, hart: number, done: boolean[]): number {
     const slowest = this.slowestOther(hart, done)
     if (slowest === Infinity) return Infinity
-    return Math.floor(this.startRetired[hart] + (slowest + slack) * Math.max(1, this.problem.budgets[hart])) + 1
+    return this.pace.retiredBy(hart, slowest + slack) + 1
   }
 
   private tailDecision(tail: TailPolicy, hart: number, done: boolean[]): number {

@@ -46,6 +46,11 @@ export class Ledger {
     this.startedAt = settings.clock?.()
   }
 
+  /** Candidates the evaluator runs at once. */
+  get concurrency(): number {
+    return Math.max(1, this.evaluator.concurrency ?? 1)
+  }
+
   get found(): boolean {
     return this.best?.found === true
   }

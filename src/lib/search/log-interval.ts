@@ -14,10 +14,11 @@ import {EventKind, decodeEvent} from '../log/events.js'
 import {pageHash} from '../log/pack.js'
 import {LogReader} from '../log/reader.js'
 import {diskName} from '../record/checkpointer.js'
-import {SimEventKind, decodeConsoleInput, decodeInterruptLines} from '../record/record-events.js'
+import {SimEventKind, decodePace, decodeConsoleInput, decodeInterruptLines} from '../record/record-events.js'
 import type {MachineEvent} from '../sim/machine-events.js'
 import type {MachineOptions} from '../sim/machine.js'
 import {type IntervalData, PAGE_HASH_BYTES, type PageHash, type PageSource, buildInterval, hashHex} from './interval-data.js'
+import type {PaceMarks} from './pace.js'
 import type {LoggedTimeRead} from './logged-time.js'
 import type {LoadedInterval} from './problem-source.js'
 import {canonicalHartState} from './sim-machine.js'
@@ -99,9 +100,12 @@ export function readIntervalData(reader: LogReader, arg: LogIntervalArg, pages =
   const to = reader.checkpoint(k + 1)
   const reads: LoggedTimeRead[][] = []
   const events: MachineEvent[][] = []
+  const pace: PaceMarks[] = []
+  let finisher: number | undefined
   for (let hart = 0; hart < header.vcpus; hart++) {
     reads.push([])
     events.push([])
+    pace.push({instret: [], micros: []})
     for (const record of reader.intervalEvents(hart, k)) {
       const at = Number(record.instret)
       switch (record.kind) {
@@ -120,7 +124,13 @@ export function readIntervalData(reader: LogReader, arg: LogIntervalArg, pages =
           // What a device register gave follows from the console input the machine is given.
           break
         case EventKind.Halt:
-          // The guest powers the machine off by itself when the run gets there.
+          // The guest powers the machine off by itself when the run gets there; the pace seeds let this hart finish last.
+          finisher = hart
+          break
+        case SimEventKind.Pace:
+          // How fast the hart went: the search's pace seeds follow it; the machine is given nothing.
+          pace[hart].instret.push(at)
+          pace[hart].micros.push(decodePace(record.payload))
           break
         case EventKind.CrewTransfer:
           // A CREW log's page transfers order the harts; replay schedules by them (src/lib/replay/crew-order.ts), the machine never takes them.
@@ -160,6 +170,8 @@ export function readIntervalData(reader: LogReader, arg: LogIntervalArg, pages =
     reads,
     events,
     budgets: from.vcpus.map((vcpu, hart) => Number(to.vcpus[hart].instret - vcpu.instret)),
+    ...(pace.some(marks => marks.instret.length > 0) ? {pace} : {}),
+    ...(finisher !== undefined ? {finisher} : {}),
     sharedPages: [...shared].sort((a, b) => a - b),
     target: {
       harts: to.vcpus.map(vcpu => canonicalHartState(vcpu.state)),

@@ -31,6 +31,10 @@ export function defaultJobs(): number {
 
 export class PoolEvaluator implements Evaluator {
   readonly jobs: number
+
+  get concurrency(): number {
+    return this.jobs
+  }
   private readonly pool: Piscina
   private readonly slicesPerJob: number
 

@@ -1,10 +1,13 @@
 // Machine snapshots taken at decision points, keyed by the decisions that led
 // there, so that a candidate sharing a prefix with a run already made resumes
 // from the longest cached prefix instead of from the checkpoint. Real
-// intervals reach hundreds of thousands of decision points, so a prefix is
-// not kept as a chain of trie nodes but as a hash (two 32-bit polynomial
-// hashes, checked against the packed prefix on a hit) per depth that holds a
-// snapshot. The least recently used snapshot goes first when the cache would
+// intervals reach millions of decision points, so a prefix is not kept as a
+// chain of trie nodes but as a hash per depth that holds a snapshot: two
+// independent 32-bit polynomial hashes and the depth, which the runner grows
+// as its run goes rather than hashing each prefix again. Two different
+// prefixes of one depth would have to agree in 64 hash bits to be confused;
+// a path found through such a mix-up would still fail its verification by
+// replay, so nothing wrong can be reported as found. The least recently used snapshot goes first when the cache would
 // exceed its byte budget.
 
 import type {Path} from './path.js'
@@ -12,8 +15,6 @@ import type {Path} from './path.js'
 interface Entry<T> {
   key: string
   depth: number
-  /** The prefix, packed most significant bit first, to tell a true hit from a hash collision. */
-  packed: Uint8Array
   value: T
   bytes: number
 }
@@ -61,7 +62,7 @@ export class PrefixCache<T> {
     for (let depth = 0; ; depth++) {
       if (this.depths.has(depth)) {
         const entry = this.entries.get(hash.key(depth))
-        if (entry && samePrefix(entry.packed, bitAt, depth)) best = entry
+        if (entry) best = entry
       }
       if (depth >= limit) break
       hash.push(bitAt(depth))
@@ -76,22 +77,19 @@ export class PrefixCache<T> {
     return {depth: best.depth, entry: best.value}
   }
 
-  has(prefix: ArrayLike<number>, length: number): boolean {
-    if (!this.depths.has(length)) return false
-    const entry = this.entries.get(hashOf(prefix, length).key(length))
-    return entry !== undefined && samePrefix(entry.packed, i => prefix[i], length)
+  /** Whether a snapshot is stored after the prefix whose hash is `hash`, `length` decisions long. */
+  has(hash: PrefixHash, length: number): boolean {
+    return this.depths.has(length) && this.entries.has(hash.key(length))
   }
 
-  /** Store `value` of `bytes` bytes after the first `length` decisions of `prefix`. */
-  put(prefix: ArrayLike<number>, length: number, value: T, bytes: number): void {
-    const cost = bytes + ENTRY_BYTES + ((length + 7) >>> 3)
+  /** Store `value` of `bytes` bytes after the `length` decisions hashed in `hash`. */
+  put(hash: PrefixHash, length: number, value: T, bytes: number): void {
+    const cost = bytes + ENTRY_BYTES
     if (cost > this.maxBytes) return
-    const key = hashOf(prefix, length).key(length)
+    const key = hash.key(length)
     const old = this.entries.get(key)
     if (old) this.evict(old)
-    const packed = new Uint8Array((length + 7) >>> 3)
-    for (let i = 0; i < length; i++) if (prefix[i]) packed[i >>> 3] |= 0x80 >>> (i & 7)
-    const entry: Entry<T> = {key, depth: length, packed, value, bytes: cost}
+    const entry: Entry<T> = {key, depth: length, value, bytes: cost}
     this.entries.set(key, entry)
     this.recent.set(entry, true)
     this.depths.set(length, (this.depths.get(length) ?? 0) + 1)
@@ -118,7 +116,7 @@ export class PrefixCache<T> {
 }
 
 /** Two independent polynomial hashes of a bit string, grown one bit at a time. */
-class PrefixHash {
+export class PrefixHash {
   private a = 0
   private b = 0
 
@@ -127,18 +125,23 @@ class PrefixHash {
     this.b = (Math.imul(this.b, 0x5bd1e995) + (bit ? 0x9e3779b9 : 0x7f4a7c15)) | 0
   }
 
+  /** The same bit `count` times. */
+  pushRun(bit: number, count: number): void {
+    for (let i = 0; i < count; i++) this.push(bit)
+  }
+
+  pushAll(bits: ArrayLike<number>, from = 0, to = bits.length): void {
+    for (let i = from; i < to; i++) this.push(bits[i])
+  }
+
   key(depth: number): string {
     return `${depth}:${this.a >>> 0}:${this.b >>> 0}`
   }
 }
 
-function hashOf(prefix: ArrayLike<number>, length: number): PrefixHash {
+/** The hash of the first `length` bits of `prefix`. */
+export function hashOf(prefix: ArrayLike<number>, length: number): PrefixHash {
   const hash = new PrefixHash()
-  for (let i = 0; i < length; i++) hash.push(prefix[i])
+  hash.pushAll(prefix, 0, length)
   return hash
-}
-
-function samePrefix(packed: Uint8Array, bitAt: (i: number) => number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (((packed[i >>> 3] >>> (7 - (i & 7))) & 1) !== (bitAt(i) ? 1 : 0)) return false
-  return true
 }

@@ -22,6 +22,14 @@ export interface MachineObserver {
   input?(hart: number, instret: number, event: MachineEvent): void
   /** A device wrote guest RAM with bytes that do not follow from guest state (a received frame). */
   dmaWrite?(hart: number, instret: number, addr: number, bytes: Uint8Array): void
+  /**
+   * A pace mark: `hart` had retired `instret` instructions at host time
+   * `micros` (microseconds since the Unix epoch). Parallel harts report one
+   * about every PACE_MICROS while they run, and around any gap (a sleep, a
+   * pause, a stretch without a CPU), so the search can follow how fast each
+   * hart went. Nothing about the order of memory accesses is in it.
+   */
+  pace?(hart: number, instret: number, micros: number): void
   /** First access of `hart` to a RAM page since the access tables were last cleared. */
   pageAccess?(hart: number, instret: number, page: number, write: boolean): void
   /**

@@ -42,6 +42,9 @@ const SLICE = 1 << 22
 const FLUSH_RECORDS = 4096
 const RECORD_WORDS = 5
 const NO_DEADLINE = 0xffff_ffff_ffff_ffffn
+/** How often a running hart reports a pace mark, and how many polls pass between looks at the host clock. */
+const PACE_MICROS = 1000
+const PACE_POLLS = 4
 /** Longest WFI sleep before looking again, in case a wake-up raced with going to sleep. */
 const MAX_SLEEP_MS = 100
 
@@ -60,8 +63,11 @@ const hostClock = data.time.kind === 'host' ? new HostClock(data.time.epoch) : u
 const clock: TimeSource = hostClock ?? new InstretClock(data.harts)
 
 let records: number[] = []
+/** The retired count of the last record: a hart's records never go back. */
+let recordedInstret = 0
 const record = (kind: Observed, instret: number, a = 0, b = 0, c = 0) => {
   records.push(kind, instret, a, b, c)
+  recordedInstret = instret
   if (records.length >= FLUSH_RECORDS * RECORD_WORDS) flush()
 }
 const flush = () => {
@@ -174,7 +180,37 @@ function readTime(hart: number): bigint {
   return value
 }
 
+// Pace marks: host time in microseconds since the Unix epoch, the same origin in every worker.
+let pacePolls = 0
+let paceLogged = -Infinity
+let paceSeenAt = -Infinity
+let paceSeenInstret = 0
+
+function hostMicros(): number {
+  return (performance.timeOrigin + performance.now()) * 1000
+}
+
+/**
+ * Report a pace mark every PACE_MICROS; after a gap between two looks (the
+ * thread had no CPU, or slept), first report where the hart stood before it,
+ * so the gap shows as time without progress rather than as a slow stretch.
+ */
+function paceMark(force: boolean): void {
+  const now = hostMicros()
+  if (now - paceSeenAt > PACE_MICROS && paceSeenAt > paceLogged && paceSeenInstret >= recordedInstret) record(Observed.Pace, paceSeenInstret, paceSeenAt)
+  if (force || now - paceLogged >= PACE_MICROS) {
+    record(Observed.Pace, hart_.instret, now)
+    paceLogged = now
+  }
+  paceSeenAt = now
+  paceSeenInstret = hart_.instret
+}
+
 function poll(hart: number): boolean {
+  if (data.observe && ++pacePolls >= PACE_POLLS) {
+    pacePolls = 0
+    paceMark(false)
+  }
   if (Atomics.load(control, Control.Command) !== Command.Run) return true
   if (devices.test.finish !== Finish.Running) return true
   crew?.serve(hart_.instret)
@@ -235,12 +271,14 @@ function saveToSlot(): void {
 }
 
 function park(): void {
+  if (data.observe) paceMark(true)
   flush()
   saveToSlot()
   Atomics.add(control, Control.Paused, 1)
   Atomics.notify(control, Control.Paused)
   while (Atomics.load(control, Control.Command) === Command.Pause) Atomics.wait(control, Control.Command, Command.Pause)
   Atomics.sub(control, Control.Paused, 1)
+  if (data.observe) paceMark(true)
 }
 
 function sleep(wakeSeen: number): void {

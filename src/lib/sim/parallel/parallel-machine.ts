@@ -319,6 +319,9 @@ export class ParallelMachine {
         case Observed.PageAccess:
           observer.pageAccess?.(hart, instret, a, b !== 0)
           break
+        case Observed.Pace:
+          observer.pace?.(hart, instret, a)
+          break
         case Observed.CrewTransfer: {
           const other = b & 0xff
           const received = (b & (1 << 16)) !== 0

@@ -9,6 +9,8 @@ export const enum Observed {
   PageAccess = 4,
   /** A CREW transfer the hart took part in (crew-pages.ts): page, other hart | rights << 8 | (1 << 16 if this hart received), the other's instret. */
   CrewTransfer = 5,
+  /** A pace mark: the hart had retired `instret` instructions at host time a (microseconds since the Unix epoch). */
+  Pace = 6,
 }
 
 export type WorkerMessage =
