@@ -258,6 +258,8 @@ function takeFrames(): void {
       if (data.observe) {
         flush()
         post({type: 'frame', hart: h, instret: hart_.instret, vif: record.tag, frame: record.body, dma})
+        // A frame is a report too: a pace mark for an earlier look must not follow it.
+        recordedInstret = hart_.instret
         dma = []
       }
     }
