@@ -26,8 +26,9 @@ const runs = Number(values.runs)
 const interval = values['interval-ms'] ? {ms: Number(values['interval-ms'])} : undefined
 const workloads = positionals.length > 0 ? positionals : ['race', 'pingpong', 'compress', 'radix', 'dbench']
 
-// Parameters for --long: each workload for a few seconds on this machine.
-const LONG = {race: 'm=60000000', pingpong: 'k=300000', compress: 'n=2097152 chunk=4096', radix: 'n=1048576', dbench: 'ops=256 sectors=8'}
+// Parameters for --long: each workload for one to a few seconds on this machine
+// (radix on 32 MiB of keys, dbench over an 8 MiB disk).
+const LONG = {race: 'm=60000000', pingpong: 'k=300000', compress: 'n=2097152 chunk=4096', radix: 'n=4194304', dbench: 'ops=2048 sectors=8'}
 
 function bootargs(name) {
   if (values.long && LONG[name]) return LONG[name]
@@ -39,7 +40,8 @@ function options(name, scratch) {
   const disks = []
   if (name === 'dbench') {
     const image = join(scratch, 'dbench.img')
-    writeFileSync(image, Buffer.alloc(1 << 20))
+    // ops * sectors * 512 bytes, as the guest needs.
+    writeFileSync(image, Buffer.alloc(values.long ? 8 << 20 : 1 << 20))
     disks.push({path: image, readonly: false})
   }
   return {vcpus: 2, memoryMiB: 64, kernel: join(root, 'guests/build', `${name}.elf`), cmdline: bootargs(name), disks, vifs: []}

@@ -55,6 +55,8 @@ export class Checkpointer {
   private readonly diskBlocks: Array<Map<number, Uint8Array>> = []
   /** Where capture() copies the dirty pages; reused, so a captured checkpoint's pages are valid until the next capture. */
   private pageCopies = new Uint8Array(0)
+  /** Room for twice the last checkpoint's dirty pages (at most all of RAM). */
+  private copiesWanted = 0
 
   /**
    * Copy what the next checkpoint holds out of the paused machine and start
@@ -102,7 +104,8 @@ export class Checkpointer {
 
   private copyDirtyPages(machine: PausedMachine): Array<[number, Uint8Array]> {
     const pages = machine.dirtyPages()
-    if (this.pageCopies.length < pages.length * PAGE_SIZE) this.pageCopies = new Uint8Array(Math.max(pages.length * PAGE_SIZE, 2 * this.pageCopies.length))
+    if (this.pageCopies.length < pages.length * PAGE_SIZE) this.pageCopies = new Uint8Array(pages.length * PAGE_SIZE)
+    this.copiesWanted = Math.min(machine.ram.length, 2 * pages.length * PAGE_SIZE)
     return copyPages(machine.ram, pages, this.pageCopies)
   }
 
@@ -110,6 +113,9 @@ export class Checkpointer {
   write(writer: LogWriter, captured: CapturedCheckpoint): number {
     const index = writer.checkpoint(captured.input)
     if (captured.sharing) writer.writeSummary({interval: index - 1, vcpus: captured.sharing})
+    // Grow the page copies ahead of need while the harts run, and fill them so the system maps their memory now: copying into
+    // fresh memory measured 4.5 times as slow, and the next capture runs with the harts parked.
+    if (this.pageCopies.length < this.copiesWanted) this.pageCopies = new Uint8Array(this.copiesWanted).fill(0)
     return index
   }
 
