@@ -137,16 +137,21 @@ export function decodePackFrame(frame: Buffer, what: string, checkHash: boolean)
   return {data, hash: Buffer.from(hash)}
 }
 
-/** A pending buffer grown past this is let go after it is written, so one huge checkpoint does not pin its size. */
-const PENDING_KEEP = 64 << 20
+/**
+ * Frames go to the pack file whenever this many are pending; fsync waits for
+ * the commit. A small buffer, used over and over, stays mapped: fresh memory
+ * costs a page fault per 4 KiB on first touch, more than the framing.
+ */
+const PENDING_WRITE = 1 << 20
 
 /**
  * The writing end of the page store. Pages are deduplicated by SHA-256
  * against everything stored before (including by earlier writers of the same
- * log), framed in place into one buffer kept from checkpoint to checkpoint,
- * and written to the current pack in one piece per checkpoint: a buffer per
- * frame, joined at the end, cost more in allocation, copying and garbage
- * collection than the hashing.
+ * log), framed in place into one pending buffer and written to the current
+ * pack a megabyte at a time; commit() makes them durable. (A buffer per
+ * frame, joined at the commit, cost more in allocation, copying and garbage
+ * collection than the hashing.) Bytes written past the last commit belong
+ * to no checkpoint until the next one, and a reopening writer cuts them.
  */
 export class PackWriter {
   private readonly byHash = new Map<string, number>()
@@ -155,7 +160,7 @@ export class PackWriter {
   private packBytes: number
   private nextId: number
   /** Frames stored since the last write, in [0, pendingBytes). */
-  private pending = Buffer.alloc(0)
+  private readonly pending = Buffer.allocUnsafeSlow(PENDING_WRITE + MAX_FRAME_BYTES)
   private pendingBytes = 0
   /** Bytes this writer has appended to pack files. */
   bytesWritten = 0
@@ -196,11 +201,7 @@ export class PackWriter {
     const key = hash.toString('latin1')
     const known = this.byHash.get(key)
     if (known !== undefined) return known
-    if (this.pending.length < this.pendingBytes + MAX_FRAME_BYTES) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.pending.length, this.pendingBytes + MAX_FRAME_BYTES, 1 << 20))
-      this.pending.copy(grown, 0, 0, this.pendingBytes)
-      this.pending = grown
-    }
+    if (this.pendingBytes >= PENDING_WRITE) this.writePending()
     let at = this.pendingBytes
     const frameBytes = encodePackFrameInto(this.pending, at, data, hash)
     if (this.packBytes + at + frameBytes > this.limit && this.packBytes + at > 0) {
@@ -241,7 +242,6 @@ export class PackWriter {
    */
   commit(): {firstId: number; contents: ContentLocation[]; pack: number; packBytes: number} {
     this.writePending()
-    if (this.pending.length > PENDING_KEEP) this.pending = Buffer.alloc(0)
     for (const fd of this.touched) fsyncSync(fd)
     this.touched.clear()
     if (this.created) fsyncDir(join(this.dir, PAGES_DIR))

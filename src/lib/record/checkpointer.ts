@@ -55,7 +55,7 @@ export class Checkpointer {
   private readonly diskBlocks: Array<Map<number, Uint8Array>> = []
   /** Where capture() copies the dirty pages; reused, so a captured checkpoint's pages are valid until the next capture. */
   private pageCopies = new Uint8Array(0)
-  /** Room for twice the last checkpoint's dirty pages (at most all of RAM). */
+  /** Room for a quarter more than the last checkpoint's dirty pages (at most all of RAM). */
   private copiesWanted = 0
 
   /**
@@ -105,7 +105,7 @@ export class Checkpointer {
   private copyDirtyPages(machine: PausedMachine): Array<[number, Uint8Array]> {
     const pages = machine.dirtyPages()
     if (this.pageCopies.length < pages.length * PAGE_SIZE) this.pageCopies = new Uint8Array(pages.length * PAGE_SIZE)
-    this.copiesWanted = Math.min(machine.ram.length, 2 * pages.length * PAGE_SIZE)
+    this.copiesWanted = Math.min(machine.ram.length, Math.ceil(1.25 * pages.length) * PAGE_SIZE)
     return copyPages(machine.ram, pages, this.pageCopies)
   }
 
