@@ -193,7 +193,7 @@ t.test('a page is deflated when its bytes are skewed enough to pay, and stored r
   }
   const text = Buffer.alloc(4096, 'the quick brown fox jumps over the lazy dog; ')
   t.equal(byteEntropy(Buffer.alloc(4096)), 0)
-  t.ok(byteEntropy(dense) > 7.9, `dense page at ${byteEntropy(dense).toFixed(2)} bits per byte`)
+  t.ok(byteEntropy(dense) > 7.5, `dense page at ${byteEntropy(dense).toFixed(2)} bits per byte`)
   t.ok(byteEntropy(text) < 5, `text page at ${byteEntropy(text).toFixed(2)} bits per byte`)
   for (const [name, data, codec] of [['dense', dense, CODEC_RAW], ['text', text, CODEC_DEFLATE_RAW], ['fixture', page(7), CODEC_DEFLATE_RAW]] as const) {
     const frame = encodePackFrame(data, pageHash(data))

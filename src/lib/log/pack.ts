@@ -63,17 +63,25 @@ export function pageHash(data: Uint8Array): Buffer {
  */
 export const DEFLATE_BELOW_BITS = 6
 
-/** n·log2(n) for every count a page's byte histogram can hold. */
+/** n·log2(n) for every count a byte histogram of a page can hold. */
 const N_LOG_N = Float64Array.from({length: PAGE_SIZE + 1}, (_, n) => (n === 0 ? 0 : n * Math.log2(n)))
-/** Four byte histograms side by side: consecutive bytes count into different ones, so equal bytes do not wait on each other's increment (twice as fast). */
+/** Four byte histograms side by side: consecutive bytes count into different ones, so equal bytes do not wait on each other's increment. */
 const histograms = new Int32Array(4 * 256)
+/**
+ * byteEntropy looks at one 4-byte word in every SAMPLE_STRIDE bytes: a
+ * quarter of the page estimates it to within a quarter of a bit (on the
+ * bundled workloads, the same choice as the whole page on all but one page
+ * in 6000; noise reads 7.8 rather than 8).
+ */
+const SAMPLE_STRIDE = 16
+const SAMPLES = PAGE_SIZE / SAMPLE_STRIDE * 4
 
-/** Order-0 entropy of a page's bytes, in bits per byte (0 for one repeated byte, 8 for uniform noise). */
+/** Order-0 entropy of a page's bytes, estimated from a sample, in bits per byte (0 for one repeated byte, about 8 for noise). */
 export function byteEntropy(page: Uint8Array): number {
   if (page.length !== PAGE_SIZE) throw new RangeError(`a page is ${PAGE_SIZE} bytes, got ${page.length}`)
   const h = histograms
   h.fill(0)
-  for (let i = 0; i < PAGE_SIZE; i += 4) {
+  for (let i = 0; i < PAGE_SIZE; i += SAMPLE_STRIDE) {
     h[page[i]]++
     h[256 + page[i + 1]]++
     h[512 + page[i + 2]]++
@@ -81,7 +89,7 @@ export function byteEntropy(page: Uint8Array): number {
   }
   let sum = 0
   for (let b = 0; b < 256; b++) sum += N_LOG_N[h[b] + h[256 + b] + h[512 + b] + h[768 + b]]
-  return Math.log2(PAGE_SIZE) - sum / PAGE_SIZE
+  return Math.log2(SAMPLES) - sum / SAMPLES
 }
 
 /** The largest frame: a page stored raw. */
