@@ -16,6 +16,8 @@ import {SeededRandom} from './prng.js'
 interface Individual {
   path: Path
   fitness: number
+  /** The pace slack of the seed it descends from; its children follow that pace after their changed decisions. */
+  slack?: number
 }
 
 export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
@@ -36,7 +38,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
     }
 
     const elites = population.slice(0, ga.eliteCount)
-    const children: Path[] = []
+    const children: Candidate[] = []
     if (ga.stallGenerations > 0 && stalled >= ga.stallGenerations) {
       // Stuck on a near miss: keep the elites, and replace the rest with
       // heavier mutations of the best (from 8 to 64 flips; on short paths
@@ -45,20 +47,28 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       const best = population[0].path
       const length = Math.max(1, best.length)
       while (children.length + elites.length < ga.populationSize) {
-        children.push(mutate(best, Math.min(0.5, (8 + random.int(57)) / length), random))
+        children.push(
+          population[0].slack !== undefined && children.length % 2 === 0
+            ? paceChild(population[0], 2 + random.int(15), random)
+            : {path: mutate(best, Math.min(0.5, (8 + random.int(57)) / length), random)},
+        )
       }
     } else {
       while (children.length + elites.length < ga.populationSize) {
         const first = tournament(population, ga.tournamentSize, random)
+        if (first.slack !== undefined && first.path.length > 0 && random.chance(ga.paceChildRate)) {
+          children.push(paceChild(first, 1, random))
+          continue
+        }
         const second = tournament(population, ga.tournamentSize, random)
         let child = random.chance(ga.crossoverRate) ? crossover(ga.crossover, first.path, second.path, random) : first.path
         child = mutate(child, ga.mutationRate ?? 1 / Math.max(child.length, 1), random)
         if (random.chance(ga.shiftRate)) child = shift(child, random)
-        children.push(child)
+        children.push({path: child})
       }
     }
-    const results = await ledger.evaluate(children.map(path => ({path})))
-    population = rank([...elites, ...results.map(toIndividual)])
+    const results = await ledger.evaluate(children)
+    population = rank([...elites, ...results.map((evaluation, i) => toIndividual(evaluation, children[i]))])
     if (population[0].fitness > bestFitness) {
       bestFitness = population[0].fitness
       stalled = 0
@@ -93,21 +103,40 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
   for (let i = 0; i < seeds.length && !ledger.found; i += ledger.concurrency) {
     paced.push(...(await ledger.evaluate(seeds.slice(i, i + ledger.concurrency))))
   }
-  const ranked = rank(paced.map(toIndividual))
+  const ranked = rank(paced.map((evaluation, i) => toIndividual(evaluation, seeds[i])))
   const others: Candidate[] = []
   if (!ledger.found) {
     for (let i = paceCount; i < ga.populationSize; i++) {
-      const parent = ranked[(i - paceCount) % ranked.length].path
-      const flips = 1 + random.int(8)
-      others.push({path: parent.length === 0 ? randomPath(0, 0.5, random) : mutate(parent, flips / parent.length, random)})
+      others.push(paceChild(ranked[(i - paceCount) % ranked.length], 1, random))
     }
   }
   const rest = others.length > 0 ? await ledger.evaluate(others) : []
-  return rank([...ranked, ...rest.map(toIndividual)])
+  return rank([...ranked, ...rest.map((evaluation, i) => toIndividual(evaluation, others[i]))])
 }
 
-function toIndividual(evaluation: Evaluation): Individual {
-  return {path: evaluation.taken, fitness: evaluation.fitness}
+function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {
+  const slack = candidate.tail?.kind === 'pace' ? candidate.tail.slack : undefined
+  return {path: evaluation.taken, fitness: evaluation.fitness, ...(slack !== undefined ? {slack} : {})}
+}
+
+/**
+ * A local change to a run that followed the recording's pace: the parent's
+ * decisions up to a random point, one of them flipped there (and `flips - 1`
+ * more among the 64 before it), then the pace again. A hart yields a little
+ * early or runs a little long at that point and the schedule re-syncs after
+ * it, so the child differs from its parent in the timing around one spot
+ * (how long a hart spun there, say) rather than in everything after it, as
+ * flipping a bit of a path whose later bits other harts then consume would.
+ */
+function paceChild(parent: Individual, flips: number, random: SeededRandom): Candidate {
+  const tail = {kind: 'pace' as const, slack: parent.slack ?? 0}
+  const length = parent.path.length
+  if (length === 0) return {path: new Uint8Array(0), tail}
+  const cut = random.int(length)
+  const path = parent.path.slice(0, cut + 1)
+  path[cut] ^= 1
+  for (let f = 1; f < flips; f++) path[cut - random.int(Math.min(cut + 1, 64))] ^= 1
+  return {path, tail}
 }
 
 /** Best first; ties keep their order, so ranking never depends on anything but the inputs. */

@@ -268,6 +268,8 @@ export class IntervalRunner<Snapshot = unknown> {
       } else if (stop.kind === 'decision') {
         atDecision = true
       } else if (stop.kind === 'asleep') {
+        // A hart that went to sleep on its last instruction has spent its budget.
+        if (machine.retired(hart) >= this.startRetired[hart] + problem.budgets[hart]) done[hart] = true
         // Round robin moves on; the sleeper is skipped while machine.isAsleep says so.
         current = this.nextRunnable(hart, done)
         if (current < 0) {

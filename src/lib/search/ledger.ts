@@ -3,6 +3,7 @@
 // second time, counts evaluations and generations, keeps the best candidate
 // and decides when a search has to stop.
 
+import {createHash} from 'node:crypto'
 import type {Candidate, Evaluation, Evaluator} from './evaluator.js'
 import {pathToString, type Path} from './path.js'
 import type {SearchSettings, Strategy} from './settings.js'
@@ -36,6 +37,7 @@ export class Ledger {
   generations = 0
   best: Evaluation | undefined
   private readonly memo = new Map<string, Evaluation>()
+  private memoBytes = 0
   private readonly startedAt: number | undefined
 
   constructor(
@@ -133,16 +135,27 @@ export class Ledger {
 
   private remember(key: string, evaluation: Evaluation): void {
     if (this.settings.memoEntries === 0) return
-    if (this.memo.size >= this.settings.memoEntries && !this.memo.has(key)) {
-      // Forget the oldest entry: Map keeps insertion order.
-      this.memo.delete(this.memo.keys().next().value as string)
-    }
+    const old = this.memo.get(key)
+    if (old) this.memoBytes -= old.taken.length
     this.memo.set(key, evaluation)
+    this.memoBytes += evaluation.taken.length
+    // Forget the oldest entries: Map keeps insertion order.
+    while (this.memo.size > 1 && (this.memo.size > this.settings.memoEntries || this.memoBytes > MEMO_BYTES)) {
+      const oldest = this.memo.keys().next().value as string
+      this.memoBytes -= this.memo.get(oldest)!.taken.length
+      this.memo.delete(oldest)
+    }
   }
 }
 
+/** A candidate's identity: its tail and a digest of its decisions (paths of real intervals run to millions of them). */
 function keyOf(candidate: Candidate): string {
   const tail = candidate.tail ?? {kind: 'continue'}
   const prefix = tail.kind === 'continue' ? 'c' : `p${tail.slack}`
-  return `${prefix}:${pathToString(candidate.path)}`
+  const path = candidate.path
+  if (path.length <= 64) return `${prefix}:${pathToString(path)}`
+  return `${prefix}:${path.length}:${createHash('sha256').update(path).digest('base64')}`
 }
+
+/** Bytes of remembered runs (their paths, mostly) kept at most, whatever memoEntries allows. */
+const MEMO_BYTES = 256 * 2 ** 20

@@ -31,8 +31,10 @@ export interface GaSettings {
   stallGenerations: number
   /** Share of the first population seeded with schedules that follow the recording's pace. */
   paceFraction: number
-  /** Slack values (fractions of a hart's budget) for the pace seeds, used in turn. */
+  /** Slack values (shares of the interval's time, see pace.ts) for the pace seeds, used in turn. */
   paceSlacks: readonly number[]
+  /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
+  paceChildRate: number
 }
 
 export interface SearchSettings {
@@ -67,6 +69,7 @@ export const DEFAULT_GA: GaSettings = {
   stallGenerations: 20,
   paceFraction: 0.25,
   paceSlacks: [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1],
+  paceChildRate: 0.7,
 }
 
 export const DEFAULT_SETTINGS: SearchSettings = {
@@ -115,6 +118,7 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   probability('ga.shiftRate', ga.shiftRate)
   whole('ga.stallGenerations', ga.stallGenerations, 0)
   probability('ga.paceFraction', ga.paceFraction)
+  probability('ga.paceChildRate', ga.paceChildRate)
   if (!Array.isArray(ga.paceSlacks) || ga.paceSlacks.length === 0 || ga.paceSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
     bad('ga.paceSlacks', ga.paceSlacks, 'a non-empty list of non-negative numbers')
   }
