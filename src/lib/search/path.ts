@@ -1,6 +1,6 @@
 // A path is the sequence of decisions one run of an interval takes: at each
 // decision point (a hart about to access a page the interval's harts share,
-// while another hart could run instead) one bit says whether the running hart
+// while another hart still has budget left) one bit says whether the running hart
 // continues (1) or yields to the next runnable hart in hart order (0).
 //
 // In memory a path is a Uint8Array holding one decision (0 or 1) per element,

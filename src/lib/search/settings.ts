@@ -68,7 +68,7 @@ export const DEFAULT_GA: GaSettings = {
   shiftRate: 0.5,
   stallGenerations: 20,
   paceFraction: 0.25,
-  paceSlacks: [0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1],
+  paceSlacks: [0, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1, 3e-5, 3e-4, 0.003, 0.03, 0.3],
   paceChildRate: 0.7,
 }
 
