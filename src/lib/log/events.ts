@@ -24,9 +24,12 @@ export enum EventKind {
   Halt = 6,
 }
 
+/** Names of the kinds from 0x100 that the embedded machine's recorder logs (src/lib/record/record-events.ts), for reports only. */
+const SIM_KIND_NAMES: Record<number, string> = {0x100: 'InterruptLines', 0x101: 'ConsoleInput', 0x102: 'FrameInput', 0x103: 'Pace'}
+
 /** The name of a kind, for reports; unknown kinds read as "kind-N". */
 export function eventKindName(kind: number): string {
-  return EventKind[kind] ?? `kind-${kind}`
+  return EventKind[kind] ?? SIM_KIND_NAMES[kind] ?? `kind-${kind}`
 }
 
 /** CREW access rights: bit 0 read, bit 1 write. */

@@ -31,8 +31,9 @@ export class PaceModel {
   constructor(starts: readonly number[], budgets: readonly number[], marks?: ReadonlyArray<PaceMarks | undefined>, finisher?: number) {
     this.curves = PaceModel.curves(starts, budgets, marks)
     if (finisher !== undefined && this.curves[finisher]) {
+      const latest = Math.max(...this.curves.map(c => c.time[c.time.length - 1]))
       const {time} = this.curves[finisher]
-      time[time.length - 1] = Math.max(2, time[time.length - 1])
+      time[time.length - 1] = latest + 1
     }
   }
 
@@ -58,7 +59,7 @@ export class PaceModel {
       const add = (i: number, t: number): void => {
         // Marks of one hart never go back; a clipped or repeated one adds nothing.
         const at = Math.min(end, Math.max(start, i, instret.length > 0 ? instret[instret.length - 1] : start))
-        const when = Math.max(0, Math.min(1, t), time.length > 0 ? time[time.length - 1] : 0)
+        const when = Math.max(0, t, time.length > 0 ? time[time.length - 1] : 0)
         instret.push(at)
         time.push(when)
       }
