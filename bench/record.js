@@ -4,13 +4,13 @@
 // median wall time of several runs, the overhead ratio, and how fast the
 // event streams and the checkpoint store grow. Runs over dist/ (npx tsc -p .).
 //
-//   node bench/record.js [--runs N] [--interval-ms MS] [--long] [workload...]
+//   node bench/record.js [--runs N] [--interval-ms MS] [--modes reseer,crew] [--long] [workload...]
 //
 // --long runs each workload with parameters that make it last seconds rather
 // than a fraction of one, so that the fixed cost of a recording (creating the
 // log, checkpoint 0 of all RAM) stops hiding the steady-state overhead.
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
@@ -18,6 +18,20 @@ import {RecordSession} from '../dist/lib/record/session.js'
 import {ParallelMachine} from '../dist/lib/sim/parallel/parallel-machine.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * CPU time of this (the main) thread in ms, where Linux tells it (clock ticks
+ * of 10 ms): the recorder's own work, which on a 2-core host competes with
+ * the two harts. NaN elsewhere.
+ */
+function mainThreadCpuMs() {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return Number.NaN
+  }
+}
 const {values, positionals} = parseArgs({
   allowPositionals: true,
   options: {long: {type: 'boolean', default: false}, runs: {type: 'string', default: '3'}, 'interval-ms': {type: 'string'}, modes: {type: 'string', default: 'reseer,crew'}},
@@ -57,12 +71,14 @@ async function unrecorded(name, scratch) {
 async function recorded(name, scratch, mode, run) {
   const dir = join(scratch, `${name}-${mode}-${run}.reseer`)
   const started = performance.now()
+  const cpu = mainThreadCpuMs()
   const session = RecordSession.boot(options(name, scratch), dir, {creator: {tool: 'reseer-xl', version: 'bench'}, mode, interval})
   const result = await session.run()
   const ms = performance.now() - started
+  const mainCpu = mainThreadCpuMs() - cpu
   if (result.end.kind !== 'halt') throw new Error(`${name}: ${JSON.stringify(result.end)}`)
   rmSync(dir, {recursive: true})
-  return {ms, events: result.progress.eventBytes, checkpoints: result.progress.checkpointBytes, count: result.progress.checkpoints, paused: result.progress.pausedMs}
+  return {ms, mainCpu, events: result.progress.eventBytes, checkpoints: result.progress.checkpointBytes, count: result.progress.checkpoints, paused: result.progress.pausedMs}
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -98,19 +114,21 @@ for (const name of workloads) {
       ms: pick.ms, ratio: pick.ms / plain, events: rate(pick.events, pick.ms), checkpoints: rate(pick.checkpoints, pick.ms), count: pick.count,
       // The share of the recording the harts spent parked for checkpoints: far steadier than wall-time ratios on a busy host.
       paused: median(list.map((s) => (100 * s.paused) / s.ms)).toFixed(1),
+      // The main thread's CPU as a share of the recording's wall time: steady too, and what a third core would absorb.
+      mainCpu: median(list.map((s) => (100 * s.mainCpu) / s.ms)).toFixed(0),
     }
   }
   rows.push(row)
 }
 
-const header = ['workload', 'plain ms', 'reseer ms', 'ratio', 'paused %', 'ev KiB/s', 'ckpt KiB/s', 'ckpts', 'crew ms', 'ratio', 'ev KiB/s', 'ckpt KiB/s']
+const header = ['workload', 'plain ms', 'reseer ms', 'ratio', 'paused %', 'main CPU %', 'ev KiB/s', 'ckpt KiB/s', 'ckpts', 'crew ms', 'ratio', 'ev KiB/s', 'ckpt KiB/s']
 const cells = rows.map((r) => [
   r.name, r.plain.toFixed(0),
   ...['reseer', 'crew'].flatMap((mode) => {
     const m = r[mode]
-    if (m.failed) return mode === 'reseer' ? ['-', '-', '-', '-', '-', '-'] : ['-', '-', '-', '-']
+    if (m.failed) return mode === 'reseer' ? ['-', '-', '-', '-', '-', '-', '-'] : ['-', '-', '-', '-']
     const [ms, ratio] = [m.ms.toFixed(0), m.ratio.toFixed(3)]
-    return mode === 'reseer' ? [ms, ratio, m.paused, m.events, m.checkpoints, String(m.count)] : [ms, ratio, m.events, m.checkpoints]
+    return mode === 'reseer' ? [ms, ratio, m.paused, m.mainCpu, m.events, m.checkpoints, String(m.count)] : [ms, ratio, m.events, m.checkpoints]
   }),
 ])
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)))
@@ -121,4 +139,5 @@ for (const c of cells) console.log(line(c))
 for (const r of rows) {
   for (const mode of ['reseer', 'crew']) if (r[mode].failed) console.log(`${r.name} ${mode}: ${r[mode].failed}`)
 }
-console.log(`${runs} runs each, median; interval ${interval ? `${interval.ms} ms` : 'default'}; ${new Date().toISOString().slice(0, 10)}`)
+const load = loadavg().map((l) => l.toFixed(2)).join(' ')
+console.log(`${runs} runs each, median; interval ${interval ? `${interval.ms} ms` : 'default'}; load average at the end ${load}; ${new Date().toISOString().slice(0, 10)}`)
