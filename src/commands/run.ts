@@ -13,9 +13,10 @@ export default class RunVerb extends ReseerCommand<typeof RunVerb> {
   static examples = ['<%= config.bin %> run examples/race.cfg', '<%= config.bin %> run examples/pingpong.cfg --interval 2M --seed 3 --json']
   static args = {config: Args.string({description: 'The domain config file (xl.cfg(5)).', required: true})}
   static flags = {
-    interval: Flags.string({summary: 'Checkpoint interval: a time (50ms) or guest instructions per hart (2M).', default: '50ms'}),
+    interval: Flags.string({summary: 'Checkpoint interval: a time (5ms) or guest instructions per hart (2M). Short intervals are quicker to search.', default: '5ms'}),
     for: Flags.string({summary: 'End the recording after this long if the guest has not powered off.'}),
     seed: Flags.integer({summary: 'Seed of the search.', default: 1, min: 0}),
+    'time-limit': Flags.string({summary: 'Give up on an interval after this long (30s, 2min); the report counts it as not found.', default: '30s'}),
     jobs: Flags.integer({char: 'j', summary: 'Search worker threads (default: one per core).', min: 1}),
     force: Flags.boolean({char: 'f', summary: 'Replace an existing log directory.', default: false}),
   }
@@ -23,6 +24,7 @@ export default class RunVerb extends ReseerCommand<typeof RunVerb> {
   async run(): Promise<{[key: string]: unknown}> {
     const {flags} = this
     parseInterval(flags.interval)
+    const timeLimitMs = parseDuration(flags['time-limit'], '--time-limit')
     const config = loadDomainConfig(this.args.config, {backend: 'sim'})
     const line = progressLine(this.interactive)
     const t0 = performance.now()
@@ -32,25 +34,33 @@ export default class RunVerb extends ReseerCommand<typeof RunVerb> {
     const searched = await searchLog(started.logDir, {
       jobs: flags.jobs,
       clock: () => performance.now(),
-      settings: {seed: flags.seed},
+      settings: {seed: flags.seed, timeLimitMs},
       onProgress: (k, p) => line.update(`searching interval ${k} of ${recorded.log.intervals}: ${p.evaluations} runs, best fitness ${p.bestFitness.toFixed(4)}`),
     })
     const t2 = performance.now()
     line.done()
-    const replayed = await replayLog(started.logDir, {onConsole: (bytes) => {
-      if (!this.jsonEnabled()) process.stdout.write(bytes)
-    }})
+    // Replay as far as paths go: up to the first interval the search did not find.
+    const missing = searched.find((r) => !r.found)?.interval
+    const replayed = missing === 0 ? undefined : await replayLog(started.logDir, {
+      ...(missing !== undefined ? {to: missing} : {}),
+      onConsole: (bytes) => {
+        if (!this.jsonEnabled()) process.stdout.write(bytes)
+      },
+    })
     const t3 = performance.now()
     const found = searched.filter((r) => r.found).length
     const logBytes = recorded.log.disk.eventBytes + recorded.log.disk.checkpointBytes + recorded.log.disk.packBytes
-    const verdict = replayed.mismatch
-      ? `diverged before checkpoint ${replayed.mismatch.checkpoint}: ${replayed.mismatch.what}`
-      : `${replayed.verifiedCheckpoints} checkpoints verified, console output identical`
+    const upTo = missing === undefined ? '' : `; interval ${missing} has no path, so replay stopped at checkpoint ${missing}`
+    const verdict = !replayed
+      ? `nothing replayed: interval 0 has no path`
+      : replayed.mismatch
+        ? `diverged before checkpoint ${replayed.mismatch.checkpoint}: ${replayed.mismatch.what}`
+        : `${replayed.verifiedCheckpoints} checkpoints verified, console output identical${upTo}`
     this.say('')
     this.say(`record  ${((t1 - t0) / 1000).toFixed(2)}s, ${recorded.log.checkpoints} checkpoints, log ${(logBytes / 1024).toFixed(1)} KiB in ${started.logDir}`)
     this.say(`search  ${found} of ${searched.length} intervals found in ${((t2 - t1) / 1000).toFixed(2)}s (seed ${flags.seed})`)
     this.say(`replay  ${((t3 - t2) / 1000).toFixed(2)}s, ${verdict}`)
-    if (replayed.mismatch || found < searched.length) process.exitCode = 1
+    if (!replayed || replayed.mismatch || found < searched.length) process.exitCode = 1
     return {logDir: started.logDir, recordSeconds: (t1 - t0) / 1000, searchSeconds: (t2 - t1) / 1000, replaySeconds: (t3 - t2) / 1000, log: recorded.log, search: searched, replay: replayed}
   }
 }
