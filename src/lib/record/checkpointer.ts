@@ -104,6 +104,7 @@ export class Checkpointer {
 
   private copyDirtyPages(machine: PausedMachine): Array<[number, Uint8Array]> {
     const pages = machine.dirtyPages()
+    // More than the kept buffer holds: a new one of the exact size, still faster than a copy of each page on its own.
     if (this.pageCopies.length < pages.length * PAGE_SIZE) this.pageCopies = new Uint8Array(pages.length * PAGE_SIZE)
     this.copiesWanted = Math.min(machine.ram.length, Math.ceil(1.25 * pages.length) * PAGE_SIZE)
     return copyPages(machine.ram, pages, this.pageCopies)
