@@ -41,6 +41,9 @@ export interface CapturedCheckpoint {
   sharing?: VcpuSharing[]
 }
 
+/** RAM known to hold everything non-zero at boot, as [start, end) byte offsets (BootImage.loaded). */
+export type BootRegions = ReadonlyArray<{start: number; end: number}>
+
 export class Checkpointer {
   /** Retired counts of each hart at the last checkpoint, from the recording's start. */
   instret: number[] = []
@@ -57,6 +60,15 @@ export class Checkpointer {
   private pageCopies = new Uint8Array(0)
   /** Room for a quarter more than the last checkpoint's dirty pages (at most all of RAM). */
   private copiesWanted = 0
+
+  /**
+   * `boot`: the machine is parked before its first instruction, and only
+   * these regions (and pages dirtied since) can hold non-zero bytes; the
+   * first checkpoint then reads just those pages. Reading all of a fresh
+   * guest's RAM costs a page fault per 4 KiB (some 35 ms for 64 MiB), with
+   * the harts waiting.
+   */
+  constructor(private readonly boot?: BootRegions) {}
 
   /**
    * Copy what the next checkpoint holds out of the paused machine and start
@@ -78,7 +90,7 @@ export class Checkpointer {
       input: {
         vcpus: states.map((state) => ({state: encodeHartState(state), instret: BigInt(state.instret)})),
         device: bytesOf(machine.deviceState().slice()),
-        pages: first ? nonZeroPages(machine.ram) : this.copyDirtyPages(machine),
+        pages: first ? nonZeroPages(machine.ram, this.boot && bootPages(this.boot, machine.dirtyPages())) : this.copyDirtyPages(machine),
         disks,
         meta: {
           ...meta,
@@ -153,7 +165,22 @@ function imageIdentity(path: string): {path: string; bytes: number; sha256: stri
 const ZERO_SPAN_PAGES = 16
 const ZERO_SPAN = Buffer.alloc(ZERO_SPAN_PAGES * PAGE_SIZE)
 
-function nonZeroPages(ram: Uint8Array): Array<[number, Uint8Array]> {
+/** The pages of the boot regions and the dirty ones, in order. */
+function bootPages(regions: BootRegions, dirty: number[]): number[] {
+  const pages = new Set(dirty)
+  for (const {start, end} of regions) {
+    for (let page = start >>> PAGE_SHIFT; page < Math.ceil(end / PAGE_SIZE); page++) pages.add(page)
+  }
+  return [...pages].sort((a, b) => a - b)
+}
+
+/** The non-zero pages among `only` (default: all of RAM). */
+function nonZeroPages(ram: Uint8Array, only?: number[]): Array<[number, Uint8Array]> {
+  if (only) {
+    return only.map((page): [number, Uint8Array] => [page, ram.subarray(page << PAGE_SHIFT, (page + 1) << PAGE_SHIFT)])
+      .filter(([, bytes]) => !isZeroPage(bytes))
+      .map(([page, bytes]) => [page, bytes.slice()])
+  }
   const out: Array<[number, Uint8Array]> = []
   const pages = ram.length >>> PAGE_SHIFT
   for (let span = 0; span < pages; span += ZERO_SPAN_PAGES) {

@@ -82,7 +82,8 @@ export class RecordSession {
     this.clock = settings.clock ?? (() => performance.now())
     this.nextDelay = this.interval.kind === 'ms' ? this.interval.ms : PROBE_MS
     if (live.tap.connected) throw new ReseerError('the domain is already being recorded', {code: 'EBUSY', hint: 'stop that recording first'})
-    this.checkpointer = new Checkpointer()
+    // A machine of our own is parked before its first instruction: its RAM is still the boot image.
+    this.checkpointer = new Checkpointer(ownsMachine ? machine.boot.loaded : undefined)
     this.recorder = new EventRecorder(machine.hartCount, (error) => this.fail(error))
     live.tap.connect(this.recorder)
     this.last = {elapsedMs: 0, instructions: new Array<number>(machine.hartCount).fill(0), checkpoints: 0, eventBytes: 0, checkpointBytes: 0, events: 0, pausedMs: 0}

@@ -38,6 +38,8 @@ export interface MachineOptions {
 export interface BootImage {
   entry: number
   fdtAddr: number
+  /** The RAM the loader wrote, as [start, end) byte offsets into RAM; everything else is zero at boot. */
+  loaded: Array<{start: number; end: number}>
 }
 
 export function checkOptions(options: MachineOptions): void {
@@ -76,7 +78,9 @@ export function loadBootImage(options: MachineOptions, ram: Uint8Array): BootIma
   }
   loadElf(image, ram, options.kernel)
   ram.set(dtb, fdtAddr - RAM_BASE)
-  return {entry: image.entry, fdtAddr}
+  const loaded = image.segments.map((segment) => ({start: segment.paddr - RAM_BASE, end: segment.paddr - RAM_BASE + segment.memSize}))
+  loaded.push({start: fdtAddr - RAM_BASE, end: fdtEnd - RAM_BASE})
+  return {entry: image.entry, fdtAddr, loaded}
 }
 
 /**
