@@ -96,9 +96,9 @@ t.test('save, run, restore, run again gives the same state', async (t) => {
 
 t.test('runHart stops at an instret, and before an access to a watched page', async (t) => {
   const m = new DeterministicMachine(options('pingpong', {cmdline: 'k=20'}))
-  t.same(m.runHart(0, {budget: 1_000_000, untilInstret: 1234}), {reason: 'instret'})
+  t.same(m.runHart(0, {budget: 1_000_000, untilInstret: 1234}), {reason: 'instret', passed: 0})
   t.equal(m.harts[0].instret, 1234)
-  t.same(m.runHart(1, {budget: 999}), {reason: 'budget'})
+  t.same(m.runHart(1, {budget: 999}), {reason: 'budget', passed: 0})
   t.equal(m.harts[1].instret, 999)
 
   m.clearDirty()
@@ -116,6 +116,36 @@ t.test('runHart stops at an instret, and before an access to a watched page', as
   const again = m.runHart(0, {budget: 1, stopAtPages: watched})
   t.ok(again.reason === 'budget' || again.reason === 'page', 'the held access goes through on the next run')
   t.ok(m.harts[0].instret >= at)
+})
+
+t.test('runHart passes the watched accesses it is told to, and stops at the next one where it would have', async (t) => {
+  // Two machines in the same state: one stops at every watched access, the other passes the first five.
+  const boot = (): DeterministicMachine => {
+    const m = new DeterministicMachine(options('pingpong', {cmdline: 'k=20'}))
+    m.runHart(0, {budget: 20_000})
+    return m
+  }
+  const stepwise = boot()
+  const watched = new Set(stepwise.pageAccesses(0).written)
+  const passing = boot()
+  const stops: number[] = []
+  for (let i = 0; i < 6; i++) {
+    const stop = stepwise.runHart(0, {budget: 50_000, stopAtPages: watched})
+    t.equal(stop.reason, 'page')
+    t.equal(stop.passed, 0)
+    stops.push(stepwise.harts[0].instret)
+  }
+  const passed = passing.runHart(0, {budget: 50_000, stopAtPages: watched, passStops: 5})
+  t.equal(passed.reason, 'page')
+  t.equal(passed.passed, 5)
+  t.equal(passing.harts[0].instret, stops[5], 'the sixth access stops it, at the same instruction')
+  t.same(passing.harts[0].saveState(), stepwise.harts[0].saveState())
+
+  const below = boot()
+  const byCount = below.runHart(0, {budget: 50_000, stopAtPages: watched, passBelowInstret: stops[3] + 1})
+  t.equal(byCount.reason, 'page')
+  t.equal(below.harts[0].instret, stops[4], 'accesses below the count pass; the first at or past it stops')
+  t.equal(byCount.passed, 4)
 })
 
 t.test('injected interrupt lines arrive at exactly the given instret', async (t) => {
@@ -158,7 +188,7 @@ t.test('bad input ends with one clear error and leaves the machine intact', asyn
   t.throws(() => illegal.runToHalt(100, 1000), /hart 0: .*illegal instruction.*no trap handler/i)
   t.equal(illegal.harts[0].instret, 1, 'the nop retired, the illegal instruction did not')
   t.equal(illegal.harts[0].pc, RAM_BASE + 4, 'pc still at the faulting instruction')
-  t.same(illegal.runHart(0, {budget: 10}), {reason: 'fatal'}, 'a fatal hart stays stopped')
+  t.same(illegal.runHart(0, {budget: 10}), {reason: 'fatal', passed: 0}, 'a fatal hart stays stopped')
 
   // `j .` forever.
   const spin = new DeterministicMachine({...options('race', {vcpus: 2}), kernel: tinyElf(dir, 'spin.elf', [0x0000_006f])})
