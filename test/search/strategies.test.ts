@@ -125,6 +125,7 @@ t.test('bad settings are refused with one clear error', async t => {
     [{ga: {mutationRate: 2}}, /ga.mutationRate is 2, expected a probability/],
     [{ga: {crossover: 'three-point'}}, /ga.crossover/],
     [{ga: {paceSlacks: []}}, /ga.paceSlacks/],
+    [{ga: {paceSkews: [Number.NaN]}}, /ga.paceSkews/],
     [{ga: {shiftRate: -0.1}}, /ga.shiftRate/],
     [{ga: {stallGenerations: 1.5}}, /ga.stallGenerations/],
   ]

@@ -13,7 +13,10 @@ import type {Path} from './path.js'
  * more than `slack` (a share of the interval's time: see pace.ts). The run records the bits it
  * took either way, so a pace run turns into an ordinary path.
  */
-export type TailPolicy = {kind: 'continue'} | {kind: 'pace'; slack: number}
+export type TailPolicy = {kind: 'continue'} | PaceTail
+
+/** `skew`: hart h is taken to have run skew * h (a share of the interval's time) later than its pace marks say. */
+export type PaceTail = {kind: 'pace'; slack: number; skew?: number}
 
 export interface Candidate {
   path: Path

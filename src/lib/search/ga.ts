@@ -7,7 +7,7 @@
 // reached and loses bits its run never used, so lengths follow the problem
 // rather than a guess made up front.
 
-import type {Candidate, Evaluation} from './evaluator.js'
+import type {Candidate, Evaluation, PaceTail} from './evaluator.js'
 import type {Ledger, SearchResult} from './ledger.js'
 import {crossover, mutate, randomPath, shift} from './operators.js'
 import type {Path} from './path.js'
@@ -16,8 +16,8 @@ import {SeededRandom} from './prng.js'
 interface Individual {
   path: Path
   fitness: number
-  /** The pace slack of the seed it descends from; its children follow that pace after their changed decisions. */
-  slack?: number
+  /** The pace of the seed it descends from; its children follow that pace after their changed decisions. */
+  pace?: PaceTail
 }
 
 export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
@@ -48,7 +48,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       const length = Math.max(1, best.length)
       while (children.length + elites.length < ga.populationSize) {
         children.push(
-          population[0].slack !== undefined && children.length % 2 === 0
+          population[0].pace !== undefined && children.length % 2 === 0
             ? paceChild(population[0], 2 + random.int(15), random)
             : {path: mutate(best, Math.min(0.5, (8 + random.int(57)) / length), random)},
         )
@@ -56,7 +56,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
     } else {
       while (children.length + elites.length < ga.populationSize) {
         const first = tournament(population, ga.tournamentSize, random)
-        if (first.slack !== undefined && first.path.length > 0 && random.chance(ga.paceChildRate)) {
+        if (first.pace !== undefined && first.path.length > 0 && random.chance(ga.paceChildRate)) {
           children.push(paceChild(first, 1, random))
           continue
         }
@@ -99,6 +99,12 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
     // decisions so that they differ from the first pass.
     seeds.push({path: round === 0 ? new Uint8Array(0) : randomPath(round, 0.5, random), tail: {kind: 'pace', slack}})
   }
+  // Then the same pace with one hart's marks read a little early or late: marks
+  // a millisecond apart place a hart only roughly, and the end of an interval
+  // (which round of a token passing each hart stands in) depends on it.
+  for (const skew of ga.paceSkews) {
+    if (seeds.length < ga.populationSize) seeds.push({path: new Uint8Array(0), tail: {kind: 'pace', slack: 0, skew}})
+  }
   const paced: Evaluation[] = []
   for (let i = 0; i < seeds.length && !ledger.found; i += ledger.concurrency) {
     paced.push(...(await ledger.evaluate(seeds.slice(i, i + ledger.concurrency))))
@@ -106,8 +112,8 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
   const ranked = rank(paced.map((evaluation, i) => toIndividual(evaluation, seeds[i])))
   const others: Candidate[] = []
   if (!ledger.found) {
-    for (let i = paceCount; i < ga.populationSize; i++) {
-      others.push(paceChild(ranked[(i - paceCount) % ranked.length], 1, random))
+    for (let i = seeds.length; i < ga.populationSize; i++) {
+      others.push(paceChild(ranked[(i - seeds.length) % ranked.length], 1, random))
     }
   }
   const rest = others.length > 0 ? await ledger.evaluate(others) : []
@@ -115,8 +121,8 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
 }
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {
-  const slack = candidate.tail?.kind === 'pace' ? candidate.tail.slack : undefined
-  return {path: evaluation.taken, fitness: evaluation.fitness, ...(slack !== undefined ? {slack} : {})}
+  const pace = candidate.tail?.kind === 'pace' ? candidate.tail : undefined
+  return {path: evaluation.taken, fitness: evaluation.fitness, ...(pace ? {pace} : {})}
 }
 
 /**
@@ -129,7 +135,7 @@ function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual 
  * flipping a bit of a path whose later bits other harts then consume would.
  */
 function paceChild(parent: Individual, flips: number, random: SeededRandom): Candidate {
-  const tail = {kind: 'pace' as const, slack: parent.slack ?? 0}
+  const tail: PaceTail = parent.pace ?? {kind: 'pace', slack: 0}
   const length = parent.path.length
   if (length === 0) return {path: new Uint8Array(0), tail}
   const cut = random.int(length)

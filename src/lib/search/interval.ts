@@ -8,7 +8,7 @@
 // built: the runner takes that state as the root of every run.
 
 import {ReseerError} from '../cli/errors.js'
-import type {Candidate, Evaluation, RunEnd, TailPolicy} from './evaluator.js'
+import type {Candidate, Evaluation, PaceTail, RunEnd, TailPolicy} from './evaluator.js'
 import {scoreRun} from './fitness.js'
 import {CONTINUE, DEFAULT_DECISION, YIELD} from './path.js'
 import {PaceModel, type PaceMarks} from './pace.js'
@@ -248,7 +248,7 @@ export class IntervalRunner<Snapshot = unknown> {
       } else if (tail.kind === 'continue') {
         passStops = Infinity
       } else {
-        passBelowRetired = this.paceLimit(tail.slack, hart, done)
+        passBelowRetired = this.paceLimit(tail, hart, done)
       }
       const stop = machine.runHart(hart, {
         untilRetired: this.startRetired[hart] + problem.budgets[hart],
@@ -323,10 +323,10 @@ export class IntervalRunner<Snapshot = unknown> {
   }
 
   /** The earliest recorded time (see pace.ts) at which another hart that can run now runs its next instruction; Infinity if none can. */
-  private slowestOther(hart: number, done: boolean[]): number {
+  private slowestOther(hart: number, done: boolean[], skew: number): number {
     let slowest = Infinity
     for (let other = 0; other < done.length; other++) {
-      if (other !== hart && this.runnable(other, done)) slowest = Math.min(slowest, this.pace.timeAt(other, this.machine.retired(other)))
+      if (other !== hart && this.runnable(other, done)) slowest = Math.min(slowest, this.pace.timeAt(other, this.machine.retired(other)) + skew * other)
     }
     return slowest
   }
@@ -337,15 +337,16 @@ export class IntervalRunner<Snapshot = unknown> {
    * other runnable hart, which cannot move while it runs. As a retired
    * count: decision points below it are passed through.
    */
-  private paceLimit(slack: number, hart: number, done: boolean[]): number {
-    const slowest = this.slowestOther(hart, done)
+  private paceLimit(tail: PaceTail, hart: number, done: boolean[]): number {
+    const skew = tail.skew ?? 0
+    const slowest = this.slowestOther(hart, done, skew)
     if (slowest === Infinity) return Infinity
-    return this.pace.retiredBy(hart, slowest + slack) + 1
+    return this.pace.retiredBy(hart, slowest + tail.slack - skew * hart) + 1
   }
 
   private tailDecision(tail: TailPolicy, hart: number, done: boolean[]): number {
     if (tail.kind === 'continue') return CONTINUE
-    return this.machine.retired(hart) < this.paceLimit(tail.slack, hart, done) ? CONTINUE : YIELD
+    return this.machine.retired(hart) < this.paceLimit(tail, hart, done) ? CONTINUE : YIELD
   }
 }
 

@@ -33,6 +33,8 @@ export interface GaSettings {
   paceFraction: number
   /** Slack values (shares of the interval's time, see pace.ts) for the pace seeds, used in turn. */
   paceSlacks: readonly number[]
+  /** Skews (shares of the interval's time by which hart h is read late, times h) of further pace seeds at slack 0. */
+  paceSkews: readonly number[]
   /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
   paceChildRate: number
 }
@@ -69,6 +71,7 @@ export const DEFAULT_GA: GaSettings = {
   stallGenerations: 20,
   paceFraction: 0.25,
   paceSlacks: [0, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1, 3e-5, 3e-4, 0.003, 0.03, 0.3],
+  paceSkews: [0.003, -0.003, 0.01, -0.01, 0.03, -0.03],
   paceChildRate: 0.7,
 }
 
@@ -119,6 +122,7 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   whole('ga.stallGenerations', ga.stallGenerations, 0)
   probability('ga.paceFraction', ga.paceFraction)
   probability('ga.paceChildRate', ga.paceChildRate)
+  if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
   if (!Array.isArray(ga.paceSlacks) || ga.paceSlacks.length === 0 || ga.paceSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
     bad('ga.paceSlacks', ga.paceSlacks, 'a non-empty list of non-negative numbers')
   }
