@@ -41,8 +41,9 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
     const children: Candidate[] = []
     if (ga.stallGenerations > 0 && stalled >= ga.stallGenerations) {
       // Stuck on a near miss: keep the elites, and replace the rest with
-      // heavier mutations of the best (from 8 to 64 flips; on short paths
-      // that is a fresh random schedule).
+      // heavier mutations of the best: pace children with 2 to 16 flips near
+      // one point, and paths with 8 to 64 flips (on short paths that is a
+      // fresh random schedule).
       stalled = 0
       const best = population[0].path
       const length = Math.max(1, best.length)
@@ -83,10 +84,10 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
  * Pace-following schedules first, at several slacks, because the recording's
  * own pace (see pace.ts) is the best guess of the interleaving it had. They
  * run a few at a time, as many as the evaluator runs at once, and the search
- * stops at the first that reaches the target. The rest of the population are
- * the pace runs' paths with a few decisions flipped: a path of a real
- * interval has millions of decision points, and a random one would switch
- * harts at every other access, which no recording ever did.
+ * stops at the first that reaches the target; then the skewed pace seeds.
+ * The rest of the population are pace children of those runs (paceChild): a
+ * path of a real interval has millions of decision points, and a random one
+ * would switch harts at every other access, which no recording ever did.
  */
 async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<Individual[]> {
   const ga = ledger.settings.ga

@@ -81,13 +81,7 @@ export class PaceModel {
     const n = instret.length
     if (retired < instret[0]) return time[0]
     // The last mark at or below `retired`: after a stretch without progress, the time the hart went on.
-    let lo = 0
-    let hi = n - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1
-      if (instret[mid] <= retired) lo = mid
-      else hi = mid - 1
-    }
+    const lo = lastAtOrBelow(instret, retired)
     if (lo === n - 1) return time[lo]
     return time[lo] + ((retired - instret[lo]) / (instret[lo + 1] - instret[lo])) * (time[lo + 1] - time[lo])
   }
@@ -97,16 +91,22 @@ export class PaceModel {
     const {instret, time} = this.curves[h]
     const n = instret.length
     if (at < time[0]) return instret[0]
-    let lo = 0
-    let hi = n - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1
-      if (time[mid] <= at) lo = mid
-      else hi = mid - 1
-    }
+    const lo = lastAtOrBelow(time, at)
     if (lo === n - 1 || time[lo + 1] === time[lo]) return instret[lo]
     return instret[lo] + Math.floor(((at - time[lo]) / (time[lo + 1] - time[lo])) * (instret[lo + 1] - instret[lo]))
   }
+}
+
+/** The index of the last of the ascending `values` at or below `x`; `values[0] <= x`. */
+function lastAtOrBelow(values: Float64Array, x: number): number {
+  let lo = 0
+  let hi = values.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1
+    if (values[mid] <= x) lo = mid
+    else hi = mid - 1
+  }
+  return lo
 }
 
 function curve(instret: number[], time: number[]): Curve {
