@@ -89,9 +89,11 @@ export function unreachable(address: QueueAddress, error: unknown): ReseerError 
 
 /**
  * A promise that rejects when the connection has given up reconnecting, for
- * racing every wait of a submitter or worker against.
+ * racing every wait of a submitter or worker against; and, for a command that
+ * failed first (ioredis rejects what is queued before it ends), the same
+ * error once the connection is down.
  */
-export function connectionLost(redis: Redis, address: QueueAddress): {lost: Promise<never>; dispose: () => void} {
+export function connectionLost(redis: Redis, address: QueueAddress): {lost: Promise<never>; ifLost: () => ReseerError | undefined; dispose: () => void} {
   let lastError = 'connection closed'
   let reject!: (error: Error) => void
   const lost = new Promise<never>((_, no) => (reject = no))
@@ -99,10 +101,12 @@ export function connectionLost(redis: Redis, address: QueueAddress): {lost: Prom
   const onError = (error: Error): void => {
     lastError = error.message
   }
-  const onEnd = (): void => reject(new ReseerError(`lost the search queue at ${address.url}: ${lastError}`, {code: 'EQUEUE'}))
+  const error = (): ReseerError => new ReseerError(`lost the search queue at ${address.url}: ${lastError}`, {code: 'EQUEUE'})
+  const ifLost = (): ReseerError | undefined => (redis.status === 'ready' ? undefined : error())
+  const onEnd = (): void => reject(error())
   redis.on('error', onError)
   redis.on('end', onEnd)
-  return {lost, dispose: () => {
+  return {lost, ifLost, dispose: () => {
     redis.off('error', onError)
     redis.off('end', onEnd)
   }}

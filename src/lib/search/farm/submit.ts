@@ -208,6 +208,8 @@ async function submitAndWait(
     const state = `${written} interval(s) of ${logDir} have paths, the log is intact; run the same search again to resume`
     if (error instanceof ReseerError && error.code === 'EQUEUE') throw new ReseerError(`${error.message}; ${state}`, {code: 'EQUEUE', cause: error})
     if (error instanceof ReseerError) throw error
+    const lostQueue = watch.ifLost()
+    if (lostQueue) throw new ReseerError(`${lostQueue.message}; ${state}`, {code: 'EQUEUE', cause: error})
     throw new ReseerError(`the search queue at ${address.url} failed: ${(error as Error).message}; ${state}`, {code: 'EQUEUE', cause: error})
   } finally {
     watch.dispose()
