@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 // Search on real recordings: each bundled workload recorded on the parallel
 // machine (2 harts on 2 cores) at a checkpoint interval, then every interval
-// searched with the GA under a time limit, through the same verbs a user runs.
-// Prints per workload the intervals found, the median and worst wall time of
-// a found interval, how many were found by the first pace-following run
-// alone, and the evaluations per second.
+// searched with the GA under a time limit, twice on the same recording, side
+// by side: with the first population's pace seeds only (the search before
+// elastic runs), and with the elastic seeds first (the default now). Prints
+// per workload and way the intervals found, the median and worst wall time
+// of a found interval, how many were found by a first-population seed alone,
+// and the evaluations per second.
 //
-//   node bench/search-recorded.js [--interval 5ms] [--limit 30s] [--seed 1] [--jobs 2] [workload ...]
+//   node bench/search-recorded.js [--interval 5ms] [--limit 20s] [--seed 1] [--jobs 2] [workload ...]
 //
-// The figures depend on how the recording went (how the host scheduled the
-// hart threads), so they vary from run to run; run it on a quiet machine.
+// Run `npm run build` first. The figures depend on how the recording went
+// (how the host scheduled the hart threads), so they vary from run to run;
+// run it on a quiet machine.
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {performance} from 'node:perf_hooks'
 import {fileURLToPath} from 'node:url'
+import {searchLog} from '../dist/lib/search/search-log.js'
+import {parseDuration} from '../dist/lib/cli/durations.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const args = process.argv.slice(2)
@@ -26,10 +32,14 @@ const option = (name, fallback) => {
   return value
 }
 const interval = option('--interval', '5ms')
-const limit = option('--limit', '30s')
-const seed = option('--seed', '1')
-const jobs = option('--jobs', '2')
+const limit = option('--limit', '20s')
+const seed = Number(option('--seed', '1'))
+const jobs = Number(option('--jobs', '2'))
 const workloads = args.length > 0 ? args : ['race', 'pingpong', 'compress', 'radix', 'dbench', 'selftest']
+const ways = [
+  ['pace seeds only', {ga: {elasticSlacks: []}}],
+  ['elastic + pace seeds', {}],
+]
 
 const work = mkdtempSync(join(tmpdir(), 'reseer-bench-search-'))
 const cli = (...argv) => JSON.parse(execFileSync(join(root, 'bin/run.js'), [...argv, '--json'], {cwd: work, encoding: 'utf8', maxBuffer: 1 << 28}))
@@ -41,8 +51,9 @@ const median = values => {
 const seconds = ms => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '–')
 
 console.log(`search on recordings: interval ${interval}, GA seed ${seed}, --jobs ${jobs}, ${limit} per interval`)
-console.log('| workload | intervals | found | found by a pace seed | median s (found) | worst s (found) | evaluations/s |')
-console.log('| --- | --- | --- | --- | --- | --- | --- |')
+console.log('| workload | intervals | seeds | found | found by a first seed | median s (found) | worst s (found) | evaluations/s |')
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
+const totals = ways.map(() => ({found: 0, intervals: 0}))
 try {
   for (const name of workloads) {
     // The example configs, with the guest and disk paths made absolute.
@@ -51,21 +62,23 @@ try {
     if (name === 'dbench') writeFileSync(join(work, 'dbench.img'), Buffer.alloc(4 << 20))
     if (name === 'netperf') continue // needs a peer on the host
     cli('record', `${name}.cfg`, '-f', '--interval', interval)
-    let search
-    try {
-      search = cli('search', `${name}.reseer`, '--seed', seed, '-j', jobs, '--time-limit', limit)
-    } catch (error) {
-      // search exits 1 when an interval is not found; its JSON is on stdout all the same.
-      search = JSON.parse(error.stdout)
+    for (const [w, [label, settings]] of ways.entries()) {
+      const searched = await searchLog(join(work, `${name}.reseer`), {
+        jobs, redo: true, clock: () => performance.now(),
+        settings: {...settings, seed, timeLimitMs: parseDuration(limit)},
+      })
+      const found = searched.filter(r => r.found)
+      const bySeed = found.filter(r => r.generations <= 1 && r.evaluations <= 24)
+      const evaluations = searched.reduce((n, r) => n + r.evaluations, 0)
+      const wall = searched.reduce((n, r) => n + r.wallMs, 0)
+      const walls = found.map(r => r.wallMs)
+      totals[w].found += found.length
+      totals[w].intervals += searched.length
+      console.log(`| ${name} | ${searched.length} | ${label} | ${found.length} | ${bySeed.length} | ${seconds(median(walls))} | ${seconds(Math.max(...walls))} | ${(evaluations / (wall / 1000)).toFixed(1)} |`)
     }
-    const searched = search.intervals.filter(r => !r.skipped)
-    const found = searched.filter(r => r.found)
-    const byPace = found.filter(r => r.generations <= 1 && r.evaluations <= 8)
-    const evaluations = searched.reduce((n, r) => n + r.evaluations, 0)
-    const wall = searched.reduce((n, r) => n + r.wallMs, 0)
-    const walls = found.map(r => r.wallMs)
-    console.log(`| ${name} | ${searched.length} | ${found.length} | ${byPace.length} | ${seconds(median(walls))} | ${seconds(Math.max(...walls))} | ${(evaluations / (wall / 1000)).toFixed(1)} |`)
   }
+  console.log('')
+  for (const [w, [label]] of ways.entries()) console.log(`${label}: ${totals[w].found} of ${totals[w].intervals} intervals found`)
 } finally {
   rmSync(work, {recursive: true, force: true})
 }

@@ -13,10 +13,18 @@ import type {Path} from './path.js'
  * more than `slack` (a share of the interval's time: see pace.ts). The run records the bits it
  * took either way, so a pace run turns into an ordinary path.
  */
-export type TailPolicy = {kind: 'continue'} | PaceTail
+export type TailPolicy = {kind: 'continue'} | PaceTail | ElasticTail
 
 /** `skew`: hart h is taken to have run skew * h (a share of the interval's time) later than its pace marks say. */
 export type PaceTail = {kind: 'pace'; slack: number; skew?: number}
+
+/**
+ * An elastic run (see IntervalRunner.elasticPath): after the candidate's own
+ * bits, spin loops are cut to one turn and other decision points follow the
+ * pace with `slack`; each hart stops where its state is the target's, and
+ * the budget it has left there goes back into its last spins.
+ */
+export type ElasticTail = {kind: 'elastic'; slack: number}
 
 export interface Candidate {
   path: Path

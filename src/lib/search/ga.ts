@@ -7,7 +7,7 @@
 // reached and loses bits its run never used, so lengths follow the problem
 // rather than a guess made up front.
 
-import type {Candidate, Evaluation, PaceTail} from './evaluator.js'
+import type {Candidate, ElasticTail, Evaluation, PaceTail} from './evaluator.js'
 import type {Ledger, SearchResult} from './ledger.js'
 import {crossover, mutate, randomPath, shift} from './operators.js'
 import type {Path} from './path.js'
@@ -16,8 +16,8 @@ import {SeededRandom} from './prng.js'
 interface Individual {
   path: Path
   fitness: number
-  /** The pace of the seed it descends from; its children follow that pace after their changed decisions. */
-  pace?: PaceTail
+  /** The tail of the seed it descends from (a pace or an elastic run); its children follow it after their changed decisions. */
+  pace?: PaceTail | ElasticTail
 }
 
 export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
@@ -106,6 +106,8 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
   for (const skew of ga.paceSkews) {
     if (seeds.length < ga.populationSize) seeds.push({path: new Uint8Array(0), tail: {kind: 'pace', slack: 0, skew}})
   }
+  // Elastic runs go first: they follow the pace too, but take spin loops out of it (see IntervalRunner.elasticPath).
+  seeds.unshift(...ga.elasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack}})))
   const paced: Evaluation[] = []
   for (let i = 0; i < seeds.length && !ledger.found; i += ledger.concurrency) {
     paced.push(...(await ledger.evaluate(seeds.slice(i, i + ledger.concurrency))))
@@ -122,7 +124,7 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
 }
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {
-  const pace = candidate.tail?.kind === 'pace' ? candidate.tail : undefined
+  const pace = candidate.tail?.kind === 'pace' || candidate.tail?.kind === 'elastic' ? candidate.tail : undefined
   return {path: evaluation.taken, fitness: evaluation.fitness, ...(pace ? {pace} : {})}
 }
 
@@ -136,7 +138,7 @@ function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual 
  * flipping a bit of a path whose later bits other harts then consume would.
  */
 function paceChild(parent: Individual, flips: number, random: SeededRandom): Candidate {
-  const tail: PaceTail = parent.pace ?? {kind: 'pace', slack: 0}
+  const tail: PaceTail | ElasticTail = parent.pace ?? {kind: 'pace', slack: 0}
   const length = parent.path.length
   if (length === 0) return {path: new Uint8Array(0), tail}
   const cut = random.int(length)

@@ -8,7 +8,7 @@
 // built: the runner takes that state as the root of every run.
 
 import {ReseerError} from '../cli/errors.js'
-import type {Candidate, Evaluation, PaceTail, RunEnd, TailPolicy} from './evaluator.js'
+import type {Candidate, ElasticTail, Evaluation, PaceTail, RunEnd, TailPolicy} from './evaluator.js'
 import {scoreRun} from './fitness.js'
 import {CONTINUE, DEFAULT_DECISION, YIELD} from './path.js'
 import {PaceModel, type PaceMarks} from './pace.js'
@@ -20,8 +20,14 @@ export type HartStop = HartStopReason & {passed?: number}
 export type HartStopReason =
   /** The hart's retired count reached untilRetired. */
   | {kind: 'budget'}
-  /** The hart is about to access `page`, one of stopAtPages; it has not done so yet. */
-  | {kind: 'decision'; page: number; write: boolean}
+  /**
+   * The hart is about to access `page`, one of stopAtPages; it has not done
+   * so yet. `spin` (under spinStops): the access begins one more turn of a
+   * loop of that many instructions that changes nothing but the retired count.
+   */
+  | {kind: 'decision'; page: number; write: boolean; spin?: number}
+  /** The hart is about to execute the instruction at breakAt. */
+  | {kind: 'break'}
   /** The hart waits in WFI and nothing can wake it now; another hart may change that. */
   | {kind: 'asleep'}
   /** The guest powered the machine off. */
@@ -43,6 +49,10 @@ export interface RunHartOptions {
    */
   passStops?: number
   passBelowRetired?: number
+  /** Stop at a decision point that begins another turn of a spin loop once passStops are spent, even below passBelowRetired (see HartStop). */
+  spinStops?: boolean
+  /** Stop before the hart executes the instruction at this address. */
+  breakAt?: number
 }
 
 export interface MachineLike<Snapshot = unknown> {
@@ -62,6 +72,12 @@ export interface MachineLike<Snapshot = unknown> {
   snapshotBytes(snapshot: Snapshot): number
   /** The hart's architectural state (registers, pc, CSRs) in the byte form checkpoints store. */
   hartState(hart: number): Uint8Array
+  /** Whether the hart's state equals `expected` (a hartState) in everything but the retired count. */
+  hartMatchesBut?(hart: number, expected: Uint8Array): boolean
+  /** The pc in a hartState, for a breakpoint there. */
+  pcOf?(state: Uint8Array): number
+  /** Forget what spin detection (RunHartOptions.spinStops) has seen so far. */
+  forgetSpins?(): void
   /** Names the first differing register of two hart states, e.g. "x10 0x3 != 0x4". */
   describeHartDifference?(actual: Uint8Array, expected: Uint8Array): string | undefined
   /** Each device's state bytes, by device name. */
@@ -174,11 +190,12 @@ export class IntervalRunner<Snapshot = unknown> {
 
   /** Run a candidate; the machine is left in the run's end state. */
   run(candidate: Candidate): RunOutcome {
+    if (candidate.tail?.kind === 'elastic') return this.run({path: this.elasticPath(candidate.path, candidate.tail), tail: {kind: 'continue'}})
     this.runs++
     const {machine, problem} = this
     const harts = machine.hartCount
     const path = candidate.path
-    const tail: TailPolicy = candidate.tail ?? {kind: 'continue'}
+    const tail: ContinueOrPace = candidate.tail ?? {kind: 'continue'}
     const taken = new DecisionBuffer(path.length)
     // The hash of `taken`, grown with it: the cache's key of a snapshot taken now.
     const hash = new PrefixHash()
@@ -278,6 +295,8 @@ export class IntervalRunner<Snapshot = unknown> {
         }
       } else if (stop.kind === 'halt') {
         break
+      } else if (stop.kind === 'break') {
+        // Not asked for: run on.
       } else {
         end = 'diverged'
         divergence = `hart ${hart}: ${stop.reason}`
@@ -296,6 +315,122 @@ export class IntervalRunner<Snapshot = unknown> {
       eventsTotal += problem.eventCounts[hart]
     }
     return {taken: taken.bits.slice(0, taken.length), end, divergence, executed, budget, eventsMatched, eventsTotal}
+  }
+
+  /**
+   * The path of an elastic run. A hart in a spin loop (the machine says so:
+   * RunHartOptions.spinStops) makes one turn and yields, so the harts do as
+   * much work as their budgets allow, in the order the waits force; outside
+   * spins the running hart goes on (or follows the pace with tail.slack). A
+   * hart whose state comes to equal the target's in all but the retired
+   * count stops there: that is where the recording left it. The budget it has
+   * left is what the recording spent spinning beyond one turn per wait, and
+   * since a turn of a spin changes nothing but the count, it goes back into
+   * the hart's last waits as extra turns: the path returned is this run's
+   * decisions with those turns inserted, an ordinary path whose run ends in
+   * the target state if the run here found it for every hart.
+   */
+  elasticPath(path: Uint8Array, tail: ElasticTail): Uint8Array {
+    this.runs++
+    const {machine, problem} = this
+    const harts = machine.hartCount
+    machine.restore(this.root)
+    machine.forgetSpins?.()
+    const taken = new DecisionBuffer(1024)
+    const pending = new Array<boolean>(harts).fill(false)
+    const done = problem.budgets.map(budget => budget === 0)
+    // The hart that powers the machine off, held at its last decision point until the others are done.
+    const held = new Array<boolean>(harts).fill(false)
+    // Per hart: where it reached the target state (a retired count), and its waits: the index of the yield in `taken` and the loop's length.
+    const parked = new Array<number>(harts).fill(-1)
+    const waits: Array<Array<{at: number; length: number}>> = Array.from({length: harts}, () => [])
+    const targetPc = problem.target.harts.map(state => machine.pcOf?.(state))
+    const pace: PaceTail = {kind: 'pace', slack: tail.slack}
+    const free = (hart: number): boolean => this.runnable(hart, done) && !held[hart]
+    const next = (hart: number): number => {
+      for (let step = 1; step <= harts; step++) if (free((hart + step) % harts)) return (hart + step) % harts
+      return this.nextRunnable(hart, done)
+    }
+    let current = 0
+    for (;;) {
+      const hart = free(current) ? current : next(current)
+      if (hart < 0) break
+      current = hart
+      if (held[hart]) held[hart] = false
+      const end = this.startRetired[hart] + problem.budgets[hart]
+      const others = this.othersLeft(hart, done)
+      // With no other hart to yield to, a spin runs on as a path's continues would have it.
+      const alone = next(hart) === hart
+      const before = hart === problem.finisher && others && pending[hart] ? {machine: machine.save(), taken: taken.length} : undefined
+      // The path's own decisions first, as run() takes them; then the elastic policy.
+      let passStops = 0
+      if (taken.length < path.length) {
+        const yieldAt = path.indexOf(YIELD, taken.length)
+        passStops = yieldAt < 0 ? path.length - taken.length : yieldAt - taken.length
+      }
+      const request: RunHartOptions = {
+        untilRetired: end,
+        stopAtPages: others ? problem.sharedPages : NO_PAGES,
+        allowPending: pending[hart],
+        passStops,
+        passBelowRetired: others ? this.paceLimit(pace, hart, done) : 0,
+        spinStops: !alone,
+        breakAt: targetPc[hart],
+      }
+      let stop = machine.runHart(hart, request)
+      if (stop.kind === 'halt' && before && this.othersLeft(hart, done)) {
+        // The hart powered the machine off while others had budget left; the recording had it do that last.
+        // Run it again only up to its last decision point on the way, and hold it there.
+        machine.restore(before.machine)
+        taken.length = before.taken
+        const passed = stop.passed ?? 0
+        stop = passed === 0 ? {kind: 'decision', page: -1, write: false, passed: 0} : machine.runHart(hart, {...request, passStops: passed - 1, passBelowRetired: 0, spinStops: false})
+        if (stop.kind === 'decision') held[hart] = true
+      }
+      if (stop.passed) taken.fill(CONTINUE, stop.passed)
+      pending[hart] = false
+      const atTarget = (): boolean => machine.hartMatchesBut?.(hart, problem.target.harts[hart]) === true
+      if (stop.kind === 'budget' || stop.kind === 'halt') {
+        done[hart] = true
+        if (atTarget()) parked[hart] = machine.retired(hart)
+        if (stop.kind === 'halt') break
+      } else if (stop.kind === 'break') {
+        if (atTarget()) {
+          done[hart] = true
+          parked[hart] = machine.retired(hart)
+        }
+      } else if (stop.kind === 'decision') {
+        // The path's yield, a turn of a spin, a hart gone past its pace, or the finisher held back: it yields.
+        // Past the path, a decision point that is none of these (the first after the path's last bit) continues.
+        const index = taken.length
+        const bit = index < path.length ? path[index] : stop.spin || held[hart] || machine.retired(hart) >= this.paceLimit(pace, hart, done) ? YIELD : CONTINUE
+        taken.push(bit)
+        pending[hart] = true
+        if (bit === YIELD) {
+          if (stop.spin) waits[hart].push({at: index, length: stop.spin})
+          current = next(hart)
+          if (current < 0) current = hart
+        }
+      } else if (stop.kind === 'asleep') {
+        if (machine.retired(hart) >= end) done[hart] = true
+        if (atTarget()) {
+          done[hart] = true
+          parked[hart] = machine.retired(hart)
+        }
+        current = next(hart)
+        if (current < 0) break
+      } else {
+        // Diverged: the path so far is what there is.
+        break
+      }
+    }
+    const extra = new Map<number, number>()
+    for (let hart = 0; hart < harts; hart++) {
+      if (parked[hart] < 0) continue
+      const turns = spreadTurns(this.startRetired[hart] + problem.budgets[hart] - parked[hart], waits[hart])
+      for (const [at, count] of turns ?? []) extra.set(at, (extra.get(at) ?? 0) + count)
+    }
+    return withExtraTurns(taken.bits.subarray(0, taken.length), extra)
   }
 
   private runnable(hart: number, done: boolean[]): boolean {
@@ -344,13 +479,55 @@ export class IntervalRunner<Snapshot = unknown> {
     return this.pace.retiredBy(hart, slowest + tail.slack - skew * hart) + 1
   }
 
-  private tailDecision(tail: TailPolicy, hart: number, done: boolean[]): number {
+  private tailDecision(tail: ContinueOrPace, hart: number, done: boolean[]): number {
     if (tail.kind === 'continue') return CONTINUE
     return this.machine.retired(hart) < this.paceLimit(tail, hart, done) ? CONTINUE : YIELD
   }
 }
 
 const NO_PAGES: ReadonlySet<number> = new Set()
+
+type ContinueOrPace = Exclude<TailPolicy, ElasticTail>
+
+/**
+ * Extra turns of spin loops that add up to `instructions`: as many turns of
+ * the last wait as fit exactly, else a few turns of the latest wait on a loop
+ * of another length and the rest on the last. Keyed by the index of the
+ * wait's yield in the path. Undefined if no such split exists.
+ */
+export function spreadTurns(instructions: number, waits: ReadonlyArray<{at: number; length: number}>): Map<number, number> | undefined {
+  if (instructions === 0) return new Map()
+  const last = waits.at(-1)
+  if (!last || instructions < 0) return undefined
+  if (instructions % last.length === 0) return new Map([[last.at, instructions / last.length]])
+  for (let i = waits.length - 2; i >= 0; i--) {
+    const other = waits[i]
+    if (other.length === last.length) continue
+    for (let turns = 1; turns < last.length; turns++) {
+      const rest = instructions - turns * other.length
+      if (rest >= 0 && rest % last.length === 0) return new Map([[other.at, turns], ...(rest > 0 ? [[last.at, rest / last.length] as [number, number]] : [])])
+    }
+  }
+  return undefined
+}
+
+/** `path` with `extra.get(i)` continues inserted before decision i. */
+export function withExtraTurns(path: Uint8Array, extra: ReadonlyMap<number, number>): Uint8Array {
+  let added = 0
+  for (const count of extra.values()) added += count
+  const out = new Uint8Array(path.length + added)
+  let to = 0
+  let from = 0
+  for (const at of [...extra.keys()].sort((a, b) => a - b)) {
+    out.set(path.subarray(from, at), to)
+    to += at - from
+    from = at
+    out.fill(CONTINUE, to, to + extra.get(at)!)
+    to += extra.get(at)!
+  }
+  out.set(path.subarray(from), to)
+  return out
+}
 
 /** The decisions a run takes, one per byte as paths hold them, grown as the run goes. */
 class DecisionBuffer {

@@ -151,7 +151,7 @@ export class Ledger {
 /** A candidate's identity: its tail and a digest of its decisions (paths of real intervals run to millions of them). */
 function keyOf(candidate: Candidate): string {
   const tail = candidate.tail ?? {kind: 'continue'}
-  const prefix = tail.kind === 'continue' ? 'c' : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}`
+  const prefix = tail.kind === 'continue' ? 'c' : tail.kind === 'elastic' ? `e${tail.slack}` : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}`
   const path = candidate.path
   if (path.length <= 64) return `${prefix}:${pathToString(path)}`
   return `${prefix}:${path.length}:${createHash('sha256').update(path).digest('base64')}`

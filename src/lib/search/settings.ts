@@ -35,6 +35,8 @@ export interface GaSettings {
   paceSlacks: readonly number[]
   /** Skews (shares of the interval's time by which hart h is read late, times h) of further pace seeds at slack 0. */
   paceSkews: readonly number[]
+  /** Slacks of the elastic seeds, run before the pace seeds (see IntervalRunner.elasticPath); 1 lets a hart run until it spins. */
+  elasticSlacks: readonly number[]
   /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
   paceChildRate: number
 }
@@ -72,6 +74,7 @@ export const DEFAULT_GA: GaSettings = {
   paceFraction: 0.25,
   paceSlacks: [0, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1, 3e-5, 3e-4, 0.003, 0.03, 0.3],
   paceSkews: [0.003, -0.003, 0.01, -0.01, 0.03, -0.03],
+  elasticSlacks: [0.001, 1, 0, 0.01, 1e-4, 0.1],
   paceChildRate: 0.7,
 }
 
@@ -123,6 +126,9 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   probability('ga.paceFraction', ga.paceFraction)
   probability('ga.paceChildRate', ga.paceChildRate)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
+  if (!Array.isArray(ga.elasticSlacks) || ga.elasticSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
+    bad('ga.elasticSlacks', ga.elasticSlacks, 'a list of non-negative numbers')
+  }
   if (!Array.isArray(ga.paceSlacks) || ga.paceSlacks.length === 0 || ga.paceSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
     bad('ga.paceSlacks', ga.paceSlacks, 'a non-empty list of non-negative numbers')
   }

@@ -5,7 +5,7 @@
 // restores everything the search looks at.
 
 import {PAGE_SHIFT, PAGE_SIZE} from '../sim/hart-env.js'
-import {decodeHartState, diffHartState, encodeHartState} from '../sim/hart-state.js'
+import {decodeHartState, diffHartState, encodeHartState, type HartState} from '../sim/hart-state.js'
 import {DeterministicMachine, type DeterministicCore, type DeterministicOptions} from '../sim/deterministic.js'
 import type {MachineOptions} from '../sim/machine.js'
 import type {HartStop, MachineLike, RunHartOptions} from './interval.js'
@@ -88,6 +88,8 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
       stopAtPages: options.stopAtPages,
       passStops: options.passStops,
       passBelowInstret: options.passBelowRetired,
+      spinStops: options.spinStops,
+      breakAt: options.breakAt,
     })
     const passed = result.passed
     const divergence = this.loggedTime?.divergence(hart)
@@ -97,7 +99,9 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
       case 'instret':
         return {kind: 'budget', passed}
       case 'page':
-        return {kind: 'decision', page: result.page!, write: result.write!, passed}
+        return {kind: 'decision', page: result.page!, write: result.write!, passed, ...(result.spin ? {spin: result.spin} : {})}
+      case 'break':
+        return {kind: 'break', passed}
       case 'wfi':
         this.sleptAt[hart] = this.totalRetired()
         return {kind: 'asleep', passed}
@@ -164,6 +168,33 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
     return canonicalHartState(this.machine.harts[hart].saveState())
   }
 
+  hartMatchesBut(hart: number, expected: Uint8Array): boolean {
+    const running = this.machine.harts[hart]
+    const want = this.decodedTarget(expected)
+    if (running.pc !== want.pc) return false
+    for (let i = 1; i < 32; i++) if (running.getReg(i) !== want.x[i]) return false
+    const state = decodeHartState(this.hartState(hart))
+    return equalBytes(encodeHartState({...state, instret: want.instret}), expected)
+  }
+
+  pcOf(state: Uint8Array): number {
+    return this.decodedTarget(state).pc
+  }
+
+  forgetSpins(): void {
+    this.machine.forgetSpins()
+  }
+
+  private decodedTargets = new WeakMap<Uint8Array, HartState>()
+  private decodedTarget(bytes: Uint8Array): HartState {
+    let state = this.decodedTargets.get(bytes)
+    if (!state) {
+      state = decodeHartState(bytes)
+      this.decodedTargets.set(bytes, state)
+    }
+    return state
+  }
+
   describeHartDifference(actual: Uint8Array, expected: Uint8Array): string | undefined {
     return diffHartState(actual, expected)
   }
@@ -210,4 +241,10 @@ export function canonicalHartState(bytes: Uint8Array): Uint8Array {
     allowPages: [],
     allowWrites: [],
   })
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }

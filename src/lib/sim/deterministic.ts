@@ -7,7 +7,7 @@
 
 import {ReseerError} from '../cli/errors.js'
 import {PAGE_SHIFT} from './board.js'
-import {Hart} from './hart.js'
+import {Hart, NO_BREAK} from './hart.js'
 import {ACCESS_READ, ACCESS_WRITE, type HartEnv, RAM_BASE, Stop} from './hart-env.js'
 import {type BootImage, checkOptions, loadBootImage, type MachineOptions, virtioSlots, vifMac} from './machine.js'
 import {DEVICE_MIP, DEVICE_STATE_WORDS, MachineDevices} from './machine-devices.js'
@@ -21,7 +21,7 @@ import {VirtioBlk} from './devices/virtio-blk.js'
 import type {VirtioBackend} from './devices/virtio-mmio.js'
 import {NET_RX_QUEUE, receivedPacket, VirtioNet} from './devices/virtio-net.js'
 
-export type StopReason = 'budget' | 'instret' | 'page' | 'wfi' | 'halt' | 'fatal'
+export type StopReason = 'budget' | 'instret' | 'page' | 'wfi' | 'halt' | 'fatal' | 'break'
 
 export interface RunRequest {
   /** Retire at most this many more instructions. */
@@ -37,6 +37,14 @@ export interface RunRequest {
   passStops?: number
   /** Also let accesses to stopAtPages through while the hart's retired count is below this. */
   passBelowInstret?: number
+  /**
+   * Stop at an access to stopAtPages that begins one more turn of a spin
+   * loop (see RunResult.spin) once passStops are spent, even below
+   * passBelowInstret.
+   */
+  spinStops?: boolean
+  /** Stop ('break') before the hart executes the instruction at this address. */
+  breakAt?: number
 }
 
 export interface RunResult {
@@ -46,6 +54,14 @@ export interface RunResult {
   write?: boolean
   /** Accesses to stopAtPages let through by passStops or passBelowInstret in this call. */
   passed: number
+  /**
+   * For a 'page' stop under spinStops: the access is a read at the same pc,
+   * with the same registers, as the hart's previous access to stopAtPages,
+   * this many instructions ago. The loop between read the watched word and
+   * changed nothing the hart holds: it spun, and running it again changes
+   * only the retired count (stores to pages outside stopAtPages aside).
+   */
+  spin?: number
 }
 
 export interface MachineFinish {
@@ -118,6 +134,10 @@ export class DeterministicMachine {
   private passLeft = 0
   private passBelow = 0
   private passed = 0
+  /** Under spinStops: per hart, the pc, retired count and registers at its last access to a watched page. */
+  private spinWatch = false
+  private spinLength = 0
+  private readonly spinTrack: Array<{valid: boolean; pc: number; instret: number; regs: Int32Array}> = []
   /** The virtio slot of each vif. */
   private readonly netSlots: number[]
 
@@ -159,6 +179,7 @@ export class DeterministicMachine {
       this.writes.push(new Uint8Array(this.pages))
       this.events.push([])
       this.pending.push(undefined)
+      this.spinTrack.push({valid: false, pc: 0, instret: 0, regs: new Int32Array(32)})
       this.lines.push(0)
       const hart = new Hart(h, this.ram.buffer, this.env(h))
       hart.pc = this.boot.entry
@@ -200,6 +221,9 @@ export class DeterministicMachine {
     this.passLeft = request.passStops ?? 0
     this.passBelow = request.passBelowInstret ?? 0
     this.passed = 0
+    this.spinWatch = request.spinStops === true
+    this.spinLength = 0
+    hart.breakAt = request.breakAt === undefined ? NO_BREAK : request.breakAt | 0
     const pending = this.pending[h]
     if (pending) {
       hart.allowPendingAccess()
@@ -214,6 +238,8 @@ export class DeterministicMachine {
       this.running = -1
       this.passLeft = 0
       this.passBelow = 0
+      this.spinWatch = false
+      hart.breakAt = NO_BREAK
     }
   }
 
@@ -234,7 +260,7 @@ export class DeterministicMachine {
           continue
         case Stop.Page: {
           const held = this.pending[h]!
-          return {reason: 'page', page: held.page, write: held.write}
+          return {reason: 'page', page: held.page, write: held.write, ...(this.spinLength > 0 ? {spin: this.spinLength} : {})}
         }
         case Stop.Wfi:
           // A virtual clock lets a hart asleep on its timer skip ahead to it, once per call.
@@ -251,6 +277,8 @@ export class DeterministicMachine {
           return {reason: 'halt'}
         case Stop.Fatal:
           return {reason: 'fatal'}
+        case Stop.Break:
+          return {reason: 'break'}
       }
     }
   }
@@ -377,6 +405,12 @@ export class DeterministicMachine {
     this.consoleBytes.length = Math.min(this.consoleBytes.length, state.consoleLength)
     state.disks.forEach((overlay, i) => this.disks[i].restoreOverlay(overlay))
     for (let h = 0; h < this.harts.length; h++) this.lines[h] = this.harts[h].mip & DEVICE_MIP
+    this.forgetSpins()
+  }
+
+  /** Start spin detection afresh: each hart's next watched access is compared with none. */
+  forgetSpins(): void {
+    for (const track of this.spinTrack) track.valid = false
   }
 
   /** Every hart faults on its next write to each page, so restoring `state` later copies only pages written from now on. */
@@ -440,7 +474,8 @@ export class DeterministicMachine {
 
   private pageFault(h: number, page: number, write: boolean): boolean {
     if (this.watched?.has(page)) {
-      if (this.passLeft > 0 || this.harts[h].instret < this.passBelow) {
+      const spin = this.spinWatch ? this.spinTurn(h, write) : 0
+      if (this.passLeft > 0 || (spin === 0 && this.harts[h].instret < this.passBelow)) {
         // A decision point the caller decided in advance to go on through: the access happens, and the next one to the page stops here again.
         if (this.passLeft > 0) this.passLeft--
         this.passed++
@@ -448,11 +483,26 @@ export class DeterministicMachine {
         return true
       }
       this.pending[h] = {page, write}
+      this.spinLength = spin
       return false
     }
     this.noteAccess(h, page, write)
     this.access[h][page] |= write ? ACCESS_READ | ACCESS_WRITE : ACCESS_READ
     return true
+  }
+
+  /** The length of the spin loop this watched access closes (see RunResult.spin), or 0; remembers the access for the next. */
+  private spinTurn(h: number, write: boolean): number {
+    const hart = this.harts[h]
+    const track = this.spinTrack[h]
+    const pc = hart.pc
+    const instret = hart.instret
+    const spin = !write && track.valid && track.pc === pc && instret > track.instret && hart.sameRegs(track.regs) ? instret - track.instret : 0
+    track.valid = !write
+    track.pc = pc
+    track.instret = instret
+    hart.copyRegs(track.regs)
+    return spin
   }
 
   private noteAccess(h: number, page: number, write: boolean): void {

@@ -27,6 +27,8 @@ export const enum Stop {
   Fatal = 4,
   /** run() reached the instret limit it was given. */
   Instret = 5,
+  /** The hart is about to execute the instruction at its breakpoint (see Hart.breakAt). */
+  Break = 6,
 }
 
 export interface HartEnv {

@@ -33,6 +33,8 @@ const RAM_BASE_I32 = RAM_BASE | 0
 
 /** slice() returns this when it ran to its limit or wants a poll (Hart.why) rather than stopping. */
 const NO_STOP = -1
+/** Hart.breakAt when no breakpoint is set: odd, so never a pc. */
+export const NO_BREAK = 1
 
 /** Why the inner loop handed control back to the outer one. */
 const enum Why { Nothing = 0, Poll, InterruptCheck }
@@ -132,6 +134,15 @@ export class Hart {
   private readonly cacheOp = new Int32Array(CACHE_MASK + 1)
   private readonly cacheImm = new Int32Array(CACHE_MASK + 1)
 
+  /**
+   * Stop (Stop.Break) before executing the instruction at this pc, as an
+   * int32; NO_BREAK (odd, so no pc) when unset. The breakpoint does not fire
+   * again at the retired count it last fired at, so a run resumed there goes
+   * on. Not part of the saved state: the caller sets it per run.
+   */
+  breakAt = NO_BREAK
+  private breakSkip = -1
+
   private status = Status.Ok
   private why: Why = Why.Nothing
   private stopReason = Stop.Budget
@@ -189,6 +200,18 @@ export class Hart {
       this.allowCount++
     }
     this.pendingValid = false
+  }
+
+  /** Whether x1..x31 equal regs[1..31]. */
+  sameRegs(regs: Int32Array): boolean {
+    const x = this.x
+    for (let i = 1; i < 32; i++) if (x[i] !== regs[i]) return false
+    return true
+  }
+
+  /** Copies x0..x31 into regs. */
+  copyRegs(regs: Int32Array): void {
+    regs.set(this.x.subarray(0, 32))
   }
 
   /**
@@ -273,6 +296,7 @@ export class Hart {
     const blockLength = BLOCKS.length
     const blockHits = BLOCKS.hits
     const blocks = BLOCKS.run
+    const breakAt = this.breakAt
     // After a block stopped short, the interpreter runs the instruction it stopped at.
     let interpretNext = false
     let pc = this.pcI
@@ -281,6 +305,11 @@ export class Hart {
     let stop: Stop | typeof NO_STOP = NO_STOP
 
     run: while (ir < lim) {
+      if (pc === breakAt && ir !== this.breakSkip) {
+        this.breakSkip = ir
+        stop = Stop.Break
+        break run
+      }
       const woff = pc ^ RAM_BASE_I32
       if (woff < 0 || woff >= ramSize) {
         this.pcI = pc
@@ -298,7 +327,8 @@ export class Hart {
         interpretNext = false
       } else if (blockPc[k] === pc) {
         const length = blockLength[k]
-        if (length !== 0 && ir + length <= lim) {
+        // A block containing the breakpoint would run past it: the interpreter takes that stretch.
+        if (length !== 0 && ir + length <= lim && ((breakAt - pc) >>> 0) >= length << 2) {
           const n = blocks[k](x, i32, u16, i16, u8, i8, acc, ramSize, lim - ir)
           if (n >= 0) {
             ir += n
