@@ -1,0 +1,125 @@
+// Elastic runs: spin detection and breakpoints in the deterministic machine,
+// and the runner that cuts spins to one turn and puts the recording's extra
+// turns back, on the pingpong workload (two harts passing a token by spinning).
+import t from 'tap'
+import {IntervalRunner, spreadTurns, withExtraTurns, type IntervalProblem} from '../../src/lib/search/interval.js'
+import {SeededRandom} from '../../src/lib/search/prng.js'
+import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
+import {readSymbols} from '../../src/lib/replay/symbols.js'
+import {PAGE_SHIFT, PAGE_SIZE, RAM_BASE} from '../../src/lib/sim/hart-env.js'
+
+const kernel = new URL('../../guests/build/pingpong.elf', import.meta.url).pathname
+const turn = readSymbols(kernel).get('turn')!
+const turnPage = (turn.address - RAM_BASE) >>> PAGE_SHIFT
+
+/** Pingpong booted on two harts, both past arg_uint and in the token loop. */
+function pingpongInLoop(): SimIntervalMachine {
+  const sim = new SimIntervalMachine({vcpus: 2, memoryMiB: 4, kernel, cmdline: 'k=100000', disks: [], vifs: []})
+  for (let round = 0; round < 40; round++) for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
+  sim.beginInterval()
+  return sim
+}
+
+t.test('spreadTurns puts a hart\'s leftover budget into its last waits as whole turns', async t => {
+  const waits = [{at: 4, length: 2}, {at: 9, length: 3}, {at: 20, length: 3}]
+  t.same([...spreadTurns(0, waits)!], [])
+  t.same([...spreadTurns(9, waits)!], [[20, 3]], 'all on the last wait when it divides')
+  t.same([...spreadTurns(7, waits)!], [[4, 2], [20, 1]], 'a few turns of a loop of another length, the rest on the last')
+  t.same([...spreadTurns(2, waits)!], [[4, 1]])
+  t.equal(spreadTurns(1, waits), undefined, 'no split into turns of 2 and 3 makes 1')
+  t.equal(spreadTurns(-3, waits), undefined, 'a hart cannot give back more than it has')
+  t.equal(spreadTurns(5, []), undefined, 'nowhere to put it')
+})
+
+t.test('withExtraTurns inserts continues before the given decisions', async t => {
+  const path = Uint8Array.from([1, 0, 1, 0])
+  t.same([...withExtraTurns(path, new Map([[1, 2], [3, 1]]))], [1, 1, 1, 0, 1, 1, 0])
+  t.same([...withExtraTurns(path, new Map())], [...path])
+})
+
+t.test('the machine reports a spin: a watched read at the same pc with the same registers', async t => {
+  const sim = pingpongInLoop()
+  const m = sim.machine
+  // Whichever hart does not hold the token spins on `turn`; find it.
+  const waiter = m.harts.findIndex((_, hart) => m.runHart(hart, {budget: 5000, stopAtPages: new Set([turnPage]), passStops: 50, spinStops: true}).spin !== undefined)
+  t.ok(waiter >= 0, 'one hart spins')
+  const first = m.harts[waiter].instret
+  const pc = m.harts[waiter].pc
+  const again = m.runHart(waiter, {budget: 5000, stopAtPages: new Set([turnPage]), spinStops: true})
+  t.equal(again.reason, 'page')
+  t.equal(again.spin, 3, 'lw, fence, bne')
+  t.equal(m.harts[waiter].pc, pc)
+  t.equal(m.harts[waiter].instret, first + 3, 'one turn later')
+  const plain = m.runHart(waiter, {budget: 300, stopAtPages: new Set([turnPage]), passStops: Infinity})
+  t.equal(plain.reason, 'budget', 'without spinStops the turns pass as decided')
+  t.equal(plain.spin, undefined)
+  m.forgetSpins()
+  const decided = m.runHart(waiter, {budget: 300, stopAtPages: new Set([turnPage]), passStops: Infinity, spinStops: true})
+  t.equal(decided.reason, 'budget', 'decisions a path made (passStops) go through spins')
+  m.forgetSpins()
+  const fresh = m.runHart(waiter, {budget: 5000, stopAtPages: new Set([turnPage]), passBelowInstret: Infinity, spinStops: true})
+  t.equal(fresh.reason, 'page', 'a pace (passBelowInstret) does not hide a spin')
+  t.equal(m.harts[waiter].instret, first + 3 + 300 + 300 + 3, 'one turn after forgetting: the first access only sets what the next is compared with')
+})
+
+t.test('a breakpoint stops a hart before the instruction, inside hot compiled code too, and a resumed run goes on past it', async t => {
+  const sim = pingpongInLoop()
+  const m = sim.machine
+  const waiter = m.harts.findIndex((_, hart) => m.runHart(hart, {budget: 5000, stopAtPages: new Set([turnPage]), passStops: 50, spinStops: true}).spin !== undefined)
+  m.runHart(waiter, {budget: 30_000})
+  const spinPc = m.harts[waiter].pc
+  const branch = m.harts[waiter].instret
+  const stop = m.runHart(waiter, {budget: 1000, breakAt: spinPc + 8})
+  t.equal(stop.reason, 'break')
+  t.equal(m.harts[waiter].pc, spinPc + 8)
+  t.ok(m.harts[waiter].instret - branch < 3, 'within one turn')
+  const at = m.harts[waiter].instret
+  t.equal(m.runHart(waiter, {budget: 1000, breakAt: spinPc + 8}).reason, 'break')
+  t.equal(m.harts[waiter].instret, at + 3, 'the next turn, not the same instruction again')
+  t.equal(m.runHart(waiter, {budget: 1000}).reason, 'budget', 'no breakpoint once the run has none')
+})
+
+/** A schedule that lets the waiting hart spin for long stretches, as a host that deschedules threads would. */
+function spinnyPath(seed: number, length: number): Uint8Array {
+  const random = new SeededRandom(seed)
+  const path = new Uint8Array(length)
+  for (let i = 0; i < length; ) {
+    const run = 1 + random.int(200)
+    path.fill(1, i, Math.min(length, i + run))
+    i += run + 1
+  }
+  return path
+}
+
+t.test('an elastic run reaches the end of a schedule that spun long, in one evaluation; pace runs do not', async t => {
+  const sim = pingpongInLoop()
+  const start = sim.save()
+  const budgets = [20_000, 20_000]
+  const blank: IntervalProblem = {
+    interval: 0, budgets, eventCounts: [0, 0], sharedPages: new Set([turnPage]),
+    target: {harts: [new Uint8Array(0), new Uint8Array(0)], devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(0)},
+  }
+  const recording = new IntervalRunner(sim, blank, {cacheBytes: 0}).run({path: spinnyPath(5, 20_000)})
+  t.equal(recording.end, 'complete')
+  const ram = sim.machine.ram.slice()
+  const problem: IntervalProblem = {
+    ...blank,
+    target: {
+      harts: [0, 1].map(hart => sim.hartState(hart)),
+      devices: sim.devices(),
+      dirtyPages: new Set(sim.dirtyPages()),
+      page: page => ram.slice(page << PAGE_SHIFT, (page << PAGE_SHIFT) + PAGE_SIZE),
+    },
+  }
+  sim.restore(start)
+  const runner = new IntervalRunner(sim, problem)
+  for (const slack of [0, 0.01, 1]) {
+    t.equal(runner.evaluate({path: new Uint8Array(0), tail: {kind: 'pace', slack}}).found, false, `the pace with slack ${slack} misses it`)
+  }
+  const elastic = runner.evaluate({path: new Uint8Array(0), tail: {kind: 'elastic', slack: 1}})
+  t.equal(elastic.found, true, `elastic: ${elastic.firstDifference}`)
+  t.equal(runner.evaluate({path: elastic.taken}).found, true, 'the path it took is an ordinary path that replays')
+  t.not(Buffer.from(elastic.taken).equals(Buffer.from(recording.taken)), 'by a schedule of its own, not the recording\'s')
+  const prefix = elastic.taken.slice(0, 40)
+  t.equal(runner.evaluate({path: prefix, tail: {kind: 'elastic', slack: 1}}).found, true, 'after a prefix of its own decisions too')
+})
