@@ -1015,5 +1015,7 @@ export class Hart {
       this.allowWrites[i] = s.allowWrites[i]
     }
     this.fatal = undefined
+    // A restored hart has not stopped at any breakpoint yet.
+    this.breakSkip = -1
   }
 }
