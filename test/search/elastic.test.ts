@@ -127,6 +127,10 @@ t.test('an elastic run reaches the end of a schedule that spun long, in one eval
   const again = runner.evaluate({path: new Uint8Array(0), tail: {kind: 'elastic', slack: 1}})
   t.ok(again.found && Buffer.from(again.taken).equals(Buffer.from(elastic.taken)), 'the same run again, whatever ran before (a restored hart forgets where it last broke)')
   t.not(Buffer.from(elastic.taken).equals(Buffer.from(recording.taken)), 'by a schedule of its own, not the recording\'s')
+  // Started with hart 1, as a miss is run again when a hart's budget found no wait: hart 0 yields at its first decision.
+  const second = (runner as unknown as {elasticPass(path: Uint8Array, tail: object, first: number): {path: Uint8Array}}).elasticPass(new Uint8Array(0), {kind: 'elastic', slack: 1}, 1)
+  t.equal(second.path[0], 0, 'hart 0 yields first')
+  t.equal(runner.evaluate({path: second.path}).found, true, 'and the path, run from hart 0 as every path is, reaches the target')
   const prefix = elastic.taken.slice(0, 40)
   t.equal(runner.evaluate({path: prefix, tail: {kind: 'elastic', slack: 1}}).found, true, 'after a prefix of its own decisions too')
 })

@@ -374,11 +374,14 @@ export class IntervalRunner<Snapshot = unknown> {
       for (let step = 1; step <= harts; step++) if (free((hart + step) % harts)) return (hart + step) % harts
       return this.nextRunnable(hart, done)
     }
-    let current = first
+    // Runs start with hart 0, as run() takes a path: harts before `first` yield at their first decision point.
+    let current = 0
+    let starting = first !== 0
     for (;;) {
       const hart = free(current) ? current : next(current)
       if (hart < 0) break
       current = hart
+      if (hart === first) starting = false
       if (held[hart]) held[hart] = false
       const end = this.startRetired[hart] + problem.budgets[hart]
       const others = this.othersLeft(hart, done)
@@ -396,7 +399,7 @@ export class IntervalRunner<Snapshot = unknown> {
         stopAtPages: others ? problem.sharedPages : NO_PAGES,
         allowPending: pending[hart],
         passStops,
-        passBelowRetired: others ? this.paceLimit(pace, hart, done) : 0,
+        passBelowRetired: others && !starting ? this.paceLimit(pace, hart, done) : 0,
         spinStops: !alone,
         breakAt: targetPc[hart],
       }
@@ -426,7 +429,7 @@ export class IntervalRunner<Snapshot = unknown> {
         // The path's yield, a turn of a spin, a hart gone past its pace, or the finisher held back: it yields.
         // Past the path, a decision point that is none of these (the first after the path's last bit) continues.
         const index = taken.length
-        const bit = index < path.length ? path[index] : stop.spin || held[hart] || machine.retired(hart) >= this.paceLimit(pace, hart, done) ? YIELD : CONTINUE
+        const bit = index < path.length ? path[index] : starting || stop.spin || held[hart] || machine.retired(hart) >= this.paceLimit(pace, hart, done) ? YIELD : CONTINUE
         taken.push(bit)
         pending[hart] = true
         if (bit === YIELD) {
