@@ -58,6 +58,18 @@ export function bullConnection(address: QueueAddress): ConnectionOptions {
   return address.options as ConnectionOptions
 }
 
+/**
+ * Wait for `promise`, but no longer than `ms`. The timer is not unref'd:
+ * while the connections close, it may be all that keeps the process alive,
+ * and an unref'd one would let the process exit with status 0 before the
+ * error that follows is reported.
+ */
+export async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([promise, new Promise(resolve => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
+}
+
 /** A plain connection, connected and answering, or one clear error. */
 export async function connectQueue(address: QueueAddress): Promise<Redis> {
   let ready = false

@@ -17,7 +17,7 @@ import {type IntervalReport, type LogSearchOptions, periodOf, recordedMachine} f
 import {BlobStore} from './blobs.js'
 import {type IntervalBundle, putFile, putIntervalBundle} from './bundle.js'
 import {type FarmJobData, JOB_FORMAT, JOB_NAME, KEEP_FINISHED_SECONDS, checkJobResult, jobId, portableSettings} from './jobs.js'
-import {QUEUE_NAME, bullConnection, connectQueue, connectionLost, parseQueueUrl} from './redis.js'
+import {QUEUE_NAME, atMost, bullConnection, connectQueue, connectionLost, parseQueueUrl} from './redis.js'
 
 /** How often the submitter looks at its jobs besides the queue's events (which a reconnect can miss). */
 const POLL_MS = 2000
@@ -220,8 +220,5 @@ async function submitAndWait(
 
 /** Close BullMQ's connections, without waiting on a Redis that is gone. */
 async function closeAll(closing: Promise<unknown>[]): Promise<void> {
-  await Promise.race([
-    Promise.allSettled(closing),
-    new Promise(resolve => setTimeout(resolve, 2000).unref()),
-  ])
+  await atMost(Promise.allSettled(closing), 2000)
 }

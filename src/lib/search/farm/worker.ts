@@ -18,7 +18,7 @@ import {BlobStore} from './blobs.js'
 import {BlobCache, fetchBundle} from './bundle.js'
 import type {CachedIntervalArg} from './cached-interval.js'
 import {type FarmJobData, type FarmJobResult, checkJobData} from './jobs.js'
-import {QUEUE_NAME, bullConnection, connectQueue, connectionLost, parseQueueUrl} from './redis.js'
+import {QUEUE_NAME, atMost, bullConnection, connectQueue, connectionLost, parseQueueUrl} from './redis.js'
 
 const LOADER = new URL('./cached-interval.js', import.meta.url).href
 /** A worker's lock on its job; renewed every half of it while the worker lives. */
@@ -160,6 +160,6 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<FarmWor
 }
 
 async function forceClose(worker: Worker): Promise<void> {
-  await Promise.race([worker.close(true).catch(() => {}), new Promise(resolve => setTimeout(resolve, 1000).unref())])
+  await atMost(worker.close(true).catch(() => {}), 1000)
   await worker.disconnect().catch(() => {})
 }
