@@ -5,8 +5,8 @@
 // by side: with the first population's pace seeds only (the search before
 // elastic runs), and with the elastic seeds first (the default now). Prints
 // per workload and way the intervals found, the median and worst wall time
-// of a found interval, how many were found by a first-population seed alone,
-// and the evaluations per second.
+// of a found interval, how many were found in the first generation within 24
+// evaluations (as many as the default seeds), and the evaluations per second.
 //
 //   node bench/search-recorded.js [--interval 5ms] [--limit 20s] [--seed 1] [--jobs 2] [workload ...]
 //

@@ -17,7 +17,7 @@ interface Individual {
   path: Path
   fitness: number
   /** The tail of the seed it descends from (a pace or an elastic run); its children follow it after their changed decisions. */
-  pace?: PaceTail | ElasticTail
+  tail?: PaceTail | ElasticTail
 }
 
 export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
@@ -49,7 +49,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       const length = Math.max(1, best.length)
       while (children.length + elites.length < ga.populationSize) {
         children.push(
-          population[0].pace !== undefined && children.length % 2 === 0
+          population[0].tail !== undefined && children.length % 2 === 0
             ? paceChild(population[0], 2 + random.int(15), random)
             : {path: mutate(best, Math.min(0.5, (8 + random.int(57)) / length), random)},
         )
@@ -57,7 +57,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
     } else {
       while (children.length + elites.length < ga.populationSize) {
         const first = tournament(population, ga.tournamentSize, random)
-        if (first.pace !== undefined && first.path.length > 0 && random.chance(ga.paceChildRate)) {
+        if (first.tail !== undefined && first.path.length > 0 && random.chance(ga.paceChildRate)) {
           children.push(paceChild(first, 1, random))
           continue
         }
@@ -81,10 +81,11 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
 }
 
 /**
- * Pace-following schedules first, at several slacks, because the recording's
- * own pace (see pace.ts) is the best guess of the interleaving it had. They
- * run a few at a time, as many as the evaluator runs at once, and the search
- * stops at the first that reaches the target; then the skewed pace seeds.
+ * Elastic runs first (IntervalRunner.elasticPath), then pace-following
+ * schedules at several slacks, because the recording's own pace (see pace.ts)
+ * is the best guess of the interleaving it had, then the skewed pace seeds.
+ * They run a few at a time, as many as the evaluator runs at once, and the
+ * search stops at the first that reaches the target.
  * The rest of the population are pace children of those runs (paceChild): a
  * path of a real interval has millions of decision points, and a random one
  * would switch harts at every other access, which no recording ever did.
@@ -106,7 +107,7 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
   for (const skew of ga.paceSkews) {
     if (seeds.length < ga.populationSize) seeds.push({path: new Uint8Array(0), tail: {kind: 'pace', slack: 0, skew}})
   }
-  // Elastic runs go first: they follow the pace too, but take spin loops out of it (see IntervalRunner.elasticPath).
+  // Elastic runs go in front (added last, so that they do not count against the room the skewed seeds have).
   seeds.unshift(...ga.elasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack}})))
   const paced: Evaluation[] = []
   for (let i = 0; i < seeds.length && !ledger.found; i += ledger.concurrency) {
@@ -124,8 +125,8 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
 }
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {
-  const pace = candidate.tail?.kind === 'pace' || candidate.tail?.kind === 'elastic' ? candidate.tail : undefined
-  return {path: evaluation.taken, fitness: evaluation.fitness, ...(pace ? {pace} : {})}
+  const tail = candidate.tail?.kind === 'pace' || candidate.tail?.kind === 'elastic' ? candidate.tail : undefined
+  return {path: evaluation.taken, fitness: evaluation.fitness, ...(tail ? {tail} : {})}
 }
 
 /**
@@ -138,7 +139,7 @@ function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual 
  * flipping a bit of a path whose later bits other harts then consume would.
  */
 function paceChild(parent: Individual, flips: number, random: SeededRandom): Candidate {
-  const tail: PaceTail | ElasticTail = parent.pace ?? {kind: 'pace', slack: 0}
+  const tail: PaceTail | ElasticTail = parent.tail ?? {kind: 'pace', slack: 0}
   const length = parent.path.length
   if (length === 0) return {path: new Uint8Array(0), tail}
   const cut = random.int(length)

@@ -278,8 +278,7 @@ export class IntervalRunner<Snapshot = unknown> {
       if (!this.othersLeft(hart, done)) {
         stopAtPages = NO_PAGES
       } else if (taken.length < path.length) {
-        const next = path.indexOf(YIELD, taken.length)
-        passStops = next < 0 ? path.length - taken.length : next - taken.length
+        passStops = continuesFrom(path, taken.length)
       } else if (tail.kind === 'continue') {
         passStops = Infinity
       } else {
@@ -389,11 +388,7 @@ export class IntervalRunner<Snapshot = unknown> {
       const alone = next(hart) === hart
       const before = hart === problem.finisher && others && pending[hart] ? {machine: machine.save(), taken: taken.length} : undefined
       // The path's own decisions first, as run() takes them; then the elastic policy.
-      let passStops = 0
-      if (taken.length < path.length) {
-        const yieldAt = path.indexOf(YIELD, taken.length)
-        passStops = yieldAt < 0 ? path.length - taken.length : yieldAt - taken.length
-      }
+      const passStops = continuesFrom(path, taken.length)
       const request: RunHartOptions = {
         untilRetired: end,
         stopAtPages: others ? problem.sharedPages : NO_PAGES,
@@ -516,6 +511,13 @@ export class IntervalRunner<Snapshot = unknown> {
 const NO_PAGES: ReadonlySet<number> = new Set()
 
 type ContinueOrPace = Exclude<TailPolicy, ElasticTail>
+
+/** How many continues `path` has from decision `from` up to its next yield or its end: the decision points a run passes through there. */
+function continuesFrom(path: Uint8Array, from: number): number {
+  if (from >= path.length) return 0
+  const next = path.indexOf(YIELD, from)
+  return (next < 0 ? path.length : next) - from
+}
 
 /**
  * Extra turns of spin loops that add up to `instructions`: as many turns of

@@ -35,6 +35,8 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
   private readonly loggedTime: LoggedTime | undefined
   /** RAM as the first snapshot found it; later snapshots hold only the pages that differ. */
   private start?: Uint8Array
+  /** Target hart states decoded, for breakpoints and matching. */
+  private readonly decodedTargets = new WeakMap<Uint8Array, HartState>()
 
   /**
    * A machine whose event deliveries the adapter can count; the caller's
@@ -185,7 +187,6 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
     this.machine.forgetSpins()
   }
 
-  private decodedTargets = new WeakMap<Uint8Array, HartState>()
   private decodedTarget(bytes: Uint8Array): HartState {
     let state = this.decodedTargets.get(bytes)
     if (!state) {
