@@ -192,6 +192,15 @@ export class RecordSession {
           for (const d of demands) d.reject(this.failure)
           throw this.failure
         }
+        if (this.live.machine.hartsExited > 0) {
+          // The guest powered off as the harts were stopping: the machine is ending, and the checkpoint to take is
+          // its final one, after the Halt event (an interval checkpoint now would put the power-off before it and
+          // its event after). The parked harts go on to see the power-off; a demand gets the final checkpoint.
+          this.demands.unshift(...demands)
+          this.live.machine.resume()
+          await this.live.finished.catch(() => {})
+          continue
+        }
         let index: number
         try {
           index = this.takeCheckpoint(demands.length > 0 ? 'demand' : 'interval', {resume: true, pausedAt})
@@ -212,6 +221,7 @@ export class RecordSession {
   private async finish(): Promise<RecordResult> {
     const {machine, tap} = this.live
     const outcome = this.finished
+    let last: number
     if (outcome) {
       // Every hart has exited and flushed its reports.
       await drainReports()
@@ -220,13 +230,14 @@ export class RecordSession {
       if (outcome.kind === 'poweroff' || outcome.kind === 'reboot' || outcome.kind === 'fail') {
         this.writer!.append(outcome.hart, EventKind.Halt, BigInt(states[outcome.hart].instret), encodeHalt(outcome.kind === 'reboot' ? 'reboot' : 'poweroff', outcome.code))
       }
-      this.takeCheckpoint(outcome.kind === 'stopped' ? 'stop' : 'halt')
+      last = this.takeCheckpoint(outcome.kind === 'stopped' ? 'stop' : 'halt')
       this.end = endOf(outcome)
     } else {
       await this.pauseMachine()
       if (this.failure !== undefined) throw this.failure
-      this.takeCheckpoint('stop')
+      last = this.takeCheckpoint('stop')
     }
+    for (const d of this.demands.splice(0)) d.resolve(last)
     tap.disconnect(this.recorder)
     this.writer!.close()
     await this.release()

@@ -368,7 +368,17 @@ export class IntervalRunner<Snapshot = unknown> {
     const waits: Array<Array<{at: number; length: number}>> = Array.from({length: harts}, () => [])
     const targetPc = problem.target.harts.map(state => machine.pcOf?.(state))
     const pace: PaceTail = {kind: 'pace', slack: tail.slack}
+    // Per hart: the instructions its pace position is ahead of its retired count. A spin's turns beyond the first are
+    // not run here, nor is time asleep: a hart that waited is put, when it runs again, at the recorded time of the hart
+    // that ran meanwhile (what it waited for), so that the pace compares where the harts stood in time.
+    const shift = new Array<number>(harts).fill(0)
+    const waited = new Array<boolean>(harts).fill(false)
+    let lastRan = -1
     const free = (hart: number): boolean => this.runnable(hart, done) && !held[hart]
+    const anotherFree = (hart: number): boolean => {
+      for (let other = 0; other < harts; other++) if (other !== hart && free(other)) return true
+      return false
+    }
     const next = (hart: number): number => {
       for (let step = 1; step <= harts; step++) if (free((hart + step) % harts)) return (hart + step) % harts
       return this.nextRunnable(hart, done)
@@ -382,11 +392,17 @@ export class IntervalRunner<Snapshot = unknown> {
       current = hart
       if (hart === first) starting = false
       if (held[hart]) held[hart] = false
+      if (waited[hart] && lastRan >= 0 && lastRan !== hart) {
+        const now = this.pace.timeAt(lastRan, machine.retired(lastRan) + shift[lastRan])
+        shift[hart] = Math.max(shift[hart], this.pace.retiredBy(hart, now) - machine.retired(hart))
+      }
+      waited[hart] = false
+      lastRan = hart
       const end = this.startRetired[hart] + problem.budgets[hart]
       const others = this.othersLeft(hart, done)
       // With no other hart to yield to, a spin runs on as a path's continues would have it.
       const alone = next(hart) === hart
-      const before = hart === problem.finisher && others && pending[hart] ? {machine: machine.save(), taken: taken.length} : undefined
+      const before = hart === problem.finisher && others && pending[hart] && anotherFree(hart) ? {machine: machine.save(), taken: taken.length} : undefined
       // The path's own decisions first, as run() takes them; then the elastic policy.
       const passStops = continuesFrom(path, taken.length)
       const request: RunHartOptions = {
@@ -394,14 +410,15 @@ export class IntervalRunner<Snapshot = unknown> {
         stopAtPages: others ? problem.sharedPages : NO_PAGES,
         allowPending: pending[hart],
         passStops,
-        passBelowRetired: others && !starting ? this.paceLimit(pace, hart, done) : 0,
+        passBelowRetired: others && !starting ? this.paceLimit(pace, hart, done, shift) : 0,
         spinStops: !alone,
         breakAt: targetPc[hart],
       }
       let stop = machine.runHart(hart, request)
       if (stop.kind === 'halt' && before && this.othersLeft(hart, done)) {
         // The hart powered the machine off while others had budget left; the recording had it do that last.
-        // Run it again only up to its last decision point on the way, and hold it there.
+        // Run it again only up to its last decision point on the way, and hold it there. (With no other hart
+        // able to run when it started, holding it would only bring it back here: the power-off stands.)
         machine.restore(before.machine)
         taken.length = before.taken
         const passed = stop.passed ?? 0
@@ -424,15 +441,19 @@ export class IntervalRunner<Snapshot = unknown> {
         // The path's yield, a turn of a spin, a hart gone past its pace, or the finisher held back: it yields.
         // Past the path, a decision point that is none of these (the first after the path's last bit) continues.
         const index = taken.length
-        const bit = index < path.length ? path[index] : starting || stop.spin || held[hart] || machine.retired(hart) >= this.paceLimit(pace, hart, done) ? YIELD : CONTINUE
+        const bit = index < path.length ? path[index] : starting || stop.spin || held[hart] || machine.retired(hart) >= this.paceLimit(pace, hart, done, shift) ? YIELD : CONTINUE
         taken.push(bit)
         pending[hart] = true
         if (bit === YIELD) {
-          if (stop.spin) waits[hart].push({at: index, length: stop.spin})
+          if (stop.spin) {
+            waits[hart].push({at: index, length: stop.spin})
+            waited[hart] = true
+          }
           current = next(hart)
           if (current < 0) current = hart
         }
       } else if (stop.kind === 'asleep') {
+        waited[hart] = true
         if (machine.retired(hart) >= end) done[hart] = true
         if (atTarget()) {
           done[hart] = true
@@ -481,10 +502,10 @@ export class IntervalRunner<Snapshot = unknown> {
   }
 
   /** The earliest recorded time (see pace.ts) at which another hart that can run now runs its next instruction; Infinity if none can. */
-  private slowestOther(hart: number, done: boolean[], skew: number): number {
+  private slowestOther(hart: number, done: boolean[], skew: number, shift?: readonly number[]): number {
     let slowest = Infinity
     for (let other = 0; other < done.length; other++) {
-      if (other !== hart && this.runnable(other, done)) slowest = Math.min(slowest, this.pace.timeAt(other, this.machine.retired(other)) + skew * other)
+      if (other !== hart && this.runnable(other, done)) slowest = Math.min(slowest, this.pace.timeAt(other, this.machine.retired(other) + (shift?.[other] ?? 0)) + skew * other)
     }
     return slowest
   }
@@ -493,13 +514,14 @@ export class IntervalRunner<Snapshot = unknown> {
    * The pace tail: the hart continues while the recording had it at most
    * `slack` (a share of the interval's time) ahead of the least advanced
    * other runnable hart, which cannot move while it runs. As a retired
-   * count: decision points below it are passed through.
+   * count: decision points below it are passed through. `shift`: per hart,
+   * how far its pace position is ahead of its retired count (elastic runs).
    */
-  private paceLimit(tail: PaceTail, hart: number, done: boolean[]): number {
+  private paceLimit(tail: PaceTail, hart: number, done: boolean[], shift?: readonly number[]): number {
     const skew = tail.skew ?? 0
-    const slowest = this.slowestOther(hart, done, skew)
+    const slowest = this.slowestOther(hart, done, skew, shift)
     if (slowest === Infinity) return Infinity
-    return this.pace.retiredBy(hart, slowest + tail.slack - skew * hart) + 1
+    return this.pace.retiredBy(hart, slowest + tail.slack - skew * hart) + 1 - (shift?.[hart] ?? 0)
   }
 
   private tailDecision(tail: ContinueOrPace, hart: number, done: boolean[]): number {

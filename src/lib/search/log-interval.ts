@@ -141,6 +141,8 @@ export function readIntervalData(reader: LogReader, arg: LogIntervalArg, pages =
     }
   }
 
+  finisher ??= haltedLate(reader, k)
+
   const memory = new Uint8Array((header.memoryBytes / header.pageSize) * PAGE_HASH_BYTES)
   for (const [page, id] of reader.pageMap(k)) memory.set(pages.hashOf(id), page * PAGE_HASH_BYTES)
   const disks = options.disks.map((_, i) =>
@@ -179,4 +181,22 @@ export function readIntervalData(reader: LogReader, arg: LogIntervalArg, pages =
       pages: [...targetPages.keys()].sort((a, b) => a - b).map((page): [number, PageHash] => [page, pages.hashOf(targetPages.get(page)!)]),
     },
   }
+}
+
+/**
+ * The hart that powered the machine off within interval k although its Halt
+ * event follows checkpoint k+1 in the stream: recorders before the one that
+ * lets a power-off win over a pause could stop the harts for a checkpoint
+ * just after the guest powered off, and log the Halt with the final
+ * checkpoint. Its count tells the interval it belongs to.
+ */
+export function haltedLate(reader: LogReader, k: number): number | undefined {
+  if (k + 2 >= reader.checkpointCount) return undefined
+  const to = reader.checkpoint(k + 1)
+  for (let hart = 0; hart < reader.header.vcpus; hart++) {
+    for (const record of reader.intervalEvents(hart, k + 1)) {
+      if (record.kind === EventKind.Halt && record.instret <= to.vcpus[hart].instret) return hart
+    }
+  }
+  return undefined
 }

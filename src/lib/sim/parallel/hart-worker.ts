@@ -297,7 +297,8 @@ function sleep(wakeSeen: number): void {
 for (;;) {
   const wakeSeen = Atomics.load(control, Control.Wake + h)
   const stop = hart_.run(SLICE)
-  if (stop === Stop.Halt && Atomics.load(control, Control.Command) === Command.Pause) {
+  // A pause parks the hart, unless the guest has powered off: the power-off wins, and the hart ends.
+  if (stop === Stop.Halt && Atomics.load(control, Control.Command) === Command.Pause && devices.test.finish === Finish.Running) {
     park()
     continue
   }

@@ -196,6 +196,11 @@ export class ParallelMachine {
     this.paused = true
   }
 
+  /** Harts whose worker has ended: the guest powered off (or a hart failed), so the machine is ending. */
+  get hartsExited(): number {
+    return Atomics.load(this.control, Control.Exited)
+  }
+
   resume(): void {
     this.mustRun()
     this.paused = false
