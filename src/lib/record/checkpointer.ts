@@ -39,6 +39,8 @@ export interface CapturedCheckpoint {
   input: CheckpointInput
   /** Pages each hart read and wrote in the interval the checkpoint ends; none for the first. */
   sharing?: VcpuSharing[]
+  /** The recording's last checkpoint (reason halt or stop): no capture follows it. */
+  final: boolean
 }
 
 /** RAM known to hold everything non-zero at boot, as [start, end) byte offsets (BootImage.loaded). */
@@ -87,6 +89,7 @@ export class Checkpointer {
     const disks: Record<string, PageList> = {}
     machine.disks.forEach((disk, i) => (disks[diskName(i)] = this.changedBlocks(disk, i)))
     const captured: CapturedCheckpoint = {
+      final: reason === 'halt' || reason === 'stop',
       input: {
         vcpus: states.map((state) => ({state: encodeHartState(state), instret: BigInt(state.instret)})),
         device: bytesOf(machine.deviceState().slice()),
@@ -127,8 +130,9 @@ export class Checkpointer {
     const index = writer.checkpoint(captured.input)
     if (captured.sharing) writer.writeSummary({interval: index - 1, vcpus: captured.sharing})
     // Grow the page copies ahead of need while the harts run, and fill them so the system maps their memory now: copying into
-    // fresh memory measured 4.5 times as slow, and the next capture runs with the harts parked.
-    if (this.pageCopies.length < this.copiesWanted) this.pageCopies = new Uint8Array(this.copiesWanted).fill(0)
+    // fresh memory measured 4.5 times as slow, and the next capture runs with the harts parked. After the last, none does.
+    if (captured.final) this.pageCopies = new Uint8Array(0)
+    else if (this.pageCopies.length < this.copiesWanted) this.pageCopies = new Uint8Array(this.copiesWanted).fill(0)
     return index
   }
 
