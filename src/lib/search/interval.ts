@@ -393,8 +393,7 @@ export class IntervalRunner<Snapshot = unknown> {
       if (hart === first) starting = false
       if (held[hart]) held[hart] = false
       if (waited[hart] && lastRan >= 0 && lastRan !== hart) {
-        const now = this.pace.timeAt(lastRan, machine.retired(lastRan) + shift[lastRan])
-        shift[hart] = Math.max(shift[hart], this.pace.retiredBy(hart, now) - machine.retired(hart))
+        shift[hart] = Math.max(shift[hart], this.pace.retiredBy(hart, this.paceTime(lastRan, shift)) - machine.retired(hart))
       }
       waited[hart] = false
       lastRan = hart
@@ -415,7 +414,7 @@ export class IntervalRunner<Snapshot = unknown> {
         breakAt: targetPc[hart],
       }
       let stop = machine.runHart(hart, request)
-      if (stop.kind === 'halt' && before && this.othersLeft(hart, done)) {
+      if (stop.kind === 'halt' && before) {
         // The hart powered the machine off while others had budget left; the recording had it do that last.
         // Run it again only up to its last decision point on the way, and hold it there. (With no other hart
         // able to run when it started, holding it would only bring it back here: the power-off stands.)
@@ -505,9 +504,14 @@ export class IntervalRunner<Snapshot = unknown> {
   private slowestOther(hart: number, done: boolean[], skew: number, shift?: readonly number[]): number {
     let slowest = Infinity
     for (let other = 0; other < done.length; other++) {
-      if (other !== hart && this.runnable(other, done)) slowest = Math.min(slowest, this.pace.timeAt(other, this.machine.retired(other) + (shift?.[other] ?? 0)) + skew * other)
+      if (other !== hart && this.runnable(other, done)) slowest = Math.min(slowest, this.paceTime(other, shift) + skew * other)
     }
     return slowest
+  }
+
+  /** The recorded time (see pace.ts) at which the hart runs its next instruction, its pace position `shift` ahead of its retired count. */
+  private paceTime(hart: number, shift?: readonly number[]): number {
+    return this.pace.timeAt(hart, this.machine.retired(hart) + (shift?.[hart] ?? 0))
   }
 
   /**
