@@ -15,8 +15,14 @@ import type {Path} from './path.js'
  */
 export type TailPolicy = {kind: 'continue'} | PaceTail | ElasticTail
 
-/** `skew`: hart h is taken to have run skew * h (a share of the interval's time) later than its pace marks say. */
-export type PaceTail = {kind: 'pace'; slack: number; skew?: number}
+/**
+ * `skew`: hart h is taken to have run skew * h (a share of the interval's time) later than its pace marks say.
+ * `split`: the share of the pace's yields due just before a write to a shared page that are taken there (1 when
+ * omitted). The rest run the write first and yield at the hart's next decision point. A yield between a hart's
+ * read of a shared word and its write back lets the other harts' updates in between be lost; truly parallel harts
+ * rarely split a read-modify-write that way, and how often the recording did shows only in its end state.
+ */
+export type PaceTail = {kind: 'pace'; slack: number; skew?: number; split?: number}
 
 /**
  * An elastic run (see IntervalRunner.elasticPath): after the candidate's own
@@ -24,7 +30,7 @@ export type PaceTail = {kind: 'pace'; slack: number; skew?: number}
  * pace with `slack`; each hart stops where its state is the target's, and
  * the budget it has left there goes back into its last spins.
  */
-export type ElasticTail = {kind: 'elastic'; slack: number}
+export type ElasticTail = {kind: 'elastic'; slack: number; split?: number}
 
 export interface Candidate {
   path: Path
@@ -56,6 +62,19 @@ export interface Evaluation {
   divergence?: string
   /** The first difference from the target, e.g. "page 0x80012000 byte +0x1a4: 0x03 != 0x04". */
   firstDifference?: string
+  /**
+   * Where a shared page differs: the first differing 32-bit word there, its
+   * value in the run minus the target's (unsigned words). A counter that lost
+   * more updates in the run than in the recording shows as a negative number.
+   */
+  sharedDelta?: number
+  /**
+   * For an elastic run: the decisions of the elastic pass itself, before the
+   * extra spin turns went in (see IntervalRunner.elasticPath). A prefix of
+   * these with the same tail replays the pass up to there; a prefix of
+   * `taken` would run the spins the pass stood for twice.
+   */
+  elasticDecisions?: Path
 }
 
 export interface Evaluator {

@@ -48,11 +48,13 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
 
   const pages = new Set(target.dirtyPages)
   for (const page of machine.dirtyPages()) pages.add(page)
+  let sharedDelta: number | undefined
   for (const page of [...pages].sort((a, b) => a - b)) {
     const actual = machine.page(page)
     const expected = target.page(page)
     const address = '0x' + (RAM_BASE + page * 2 ** PAGE_SHIFT).toString(16).padStart(8, '0')
-    compare(tally, actual, expected, offset => `page ${address} ${byteDifference('byte', offset, actual, expected)}`)
+    const differs = compare(tally, actual, expected, offset => `page ${address} ${byteDifference('byte', offset, actual, expected)}`)
+    if (differs >= 0 && sharedDelta === undefined && problem.sharedPages.has(page)) sharedDelta = wordDelta(actual, expected, differs)
   }
 
   const stateExact = tally.matchingUnits === tally.units
@@ -88,10 +90,20 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
     end: outcome.end,
     ...(outcome.divergence ? {divergence: outcome.divergence} : {}),
     ...(firstDifference ? {firstDifference} : {}),
+    ...(sharedDelta !== undefined ? {sharedDelta} : {}),
   }
 }
 
-function compare(tally: Tally, actual: Uint8Array, expected: Uint8Array, describe: (offset: number) => string): void {
+/** The signed difference, actual minus expected, of the aligned little-endian 32-bit words holding byte `offset`. */
+function wordDelta(actual: Uint8Array, expected: Uint8Array, offset: number): number | undefined {
+  const at = offset & ~3
+  if (at + 4 > actual.length || at + 4 > expected.length) return undefined
+  const word = (bytes: Uint8Array): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0
+  return word(actual) - word(expected)
+}
+
+/** Tallies one unit of state; returns the offset of its first differing byte, -1 if it matches. */
+function compare(tally: Tally, actual: Uint8Array, expected: Uint8Array, describe: (offset: number) => string): number {
   const length = Math.max(actual.length, expected.length)
   const shared = Math.min(actual.length, expected.length)
   let differingBits = 0
@@ -108,6 +120,7 @@ function compare(tally: Tally, actual: Uint8Array, expected: Uint8Array, describ
   tally.units++
   if (firstOffset < 0) tally.matchingUnits++
   else if (tally.first === undefined) tally.first = describe(firstOffset)
+  return firstOffset
 }
 
 /** Set bits of each byte value: a counter one off its target is closer than one a hundred off. */

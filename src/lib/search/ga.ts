@@ -12,6 +12,7 @@ import type {Ledger, SearchResult} from './ledger.js'
 import {crossover, mutate, randomPath, shift} from './operators.js'
 import type {Path} from './path.js'
 import {SeededRandom} from './prng.js'
+import {searchCut, searchSplit} from './split-search.js'
 
 interface Individual {
   path: Path
@@ -108,12 +109,33 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
     if (seeds.length < ga.populationSize) seeds.push({path: new Uint8Array(0), tail: {kind: 'pace', slack: 0, skew}})
   }
   // Elastic runs go in front (added last, so that they do not count against the room the skewed seeds have).
-  seeds.unshift(...ga.elasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack}})))
+  const elastic = ga.elasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack}}))
+  seeds.unshift(...elastic)
   const paced: Evaluation[] = []
-  for (let i = 0; i < seeds.length && !ledger.found; i += ledger.concurrency) {
+  const tried: Individual[] = []
+  for (let i = 0; i < seeds.length && !ledger.found && !ledger.stopReason(); i += ledger.concurrency) {
     paced.push(...(await ledger.evaluate(seeds.slice(i, i + ledger.concurrency))))
+    if (i + ledger.concurrency >= elastic.length && i < elastic.length && !ledger.found) {
+      // The elastic seeds are in: before the pace seeds, the split share of the best of them (see split-search.ts).
+      let best = -1
+      for (let j = 0; j < elastic.length; j++) {
+        if (paced[j].sharedDelta !== undefined && (best < 0 || paced[j].fitness > paced[best].fitness)) best = j
+      }
+      if (best >= 0) {
+        const seed = {candidate: elastic[best], evaluation: paced[best]}
+        const split = await searchSplit(ledger, {tail: elastic[best].tail as ElasticTail, evaluation: paced[best]}, ga.splitSteps)
+        // The share's zero end, and the nearest miss on the other side of the target: the cut search settles between them.
+        const under = split.find(run => (run.candidate.tail as ElasticTail).split === 0)
+        const sign = Math.sign(under?.evaluation.sharedDelta ?? 0)
+        const over = [seed, ...split]
+          .filter(run => !run.evaluation.found && run.evaluation.sharedDelta !== undefined && Math.sign(run.evaluation.sharedDelta) === -sign)
+          .sort((a, b) => Math.abs(a.evaluation.sharedDelta!) - Math.abs(b.evaluation.sharedDelta!))[0]
+        const cut = under && over && !ledger.found && sign !== 0 ? await searchCut(ledger, over, under, ga.cutSteps) : []
+        for (const {candidate, evaluation} of [...split, ...cut]) tried.push(toIndividual(evaluation, candidate))
+      }
+    }
   }
-  const ranked = rank(paced.map((evaluation, i) => toIndividual(evaluation, seeds[i])))
+  const ranked = rank([...paced.map((evaluation, i) => toIndividual(evaluation, seeds[i])), ...tried])
   const others: Candidate[] = []
   if (!ledger.found) {
     for (let i = seeds.length; i < ga.populationSize; i++) {
@@ -126,7 +148,9 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {
   const tail = candidate.tail?.kind === 'pace' || candidate.tail?.kind === 'elastic' ? candidate.tail : undefined
-  return {path: evaluation.taken, fitness: evaluation.fitness, ...(tail ? {tail} : {})}
+  // An elastic individual keeps the pass's own decisions: its children take a prefix of them with the same tail.
+  const path = tail?.kind === 'elastic' && evaluation.elasticDecisions ? evaluation.elasticDecisions : evaluation.taken
+  return {path, fitness: evaluation.fitness, ...(tail ? {tail} : {})}
 }
 
 /**

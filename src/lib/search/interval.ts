@@ -197,11 +197,12 @@ export class IntervalRunner<Snapshot = unknown> {
    */
   private evaluateElastic(path: Uint8Array, tail: ElasticTail): Evaluation {
     const first = this.elasticPass(path, tail, 0)
-    let best = scoreRun(this.machine, this.problem, this.run({path: first.path}))
+    let best: Evaluation = {...scoreRun(this.machine, this.problem, this.run({path: first.path})), elasticDecisions: first.decisions}
     for (const hart of first.unplaced) {
       if (best.found) break
-      const again = scoreRun(this.machine, this.problem, this.run({path: this.elasticPass(path, tail, hart).path}))
-      if (again.fitness > best.fitness) best = again
+      const pass = this.elasticPass(path, tail, hart)
+      const again = scoreRun(this.machine, this.problem, this.run({path: pass.path}))
+      if (again.fitness > best.fitness) best = {...again, elasticDecisions: pass.decisions}
     }
     return best
   }
@@ -221,6 +222,8 @@ export class IntervalRunner<Snapshot = unknown> {
     let done: boolean[]
     let current: number
     let atDecision = false
+    // Whether the access the running hart stopped before is a write (see PaceTail.split).
+    let atWrite = false
 
     const hit = this.cache.maxBytes > 0 ? this.cache.longest(path, tail.kind === 'continue' ? DEFAULT_DECISION : undefined) : undefined
     if (hit) {
@@ -256,7 +259,7 @@ export class IntervalRunner<Snapshot = unknown> {
             sinceSnapshot = 0
           }
           const index = taken.length
-          const bit = index < path.length ? path[index] : this.tailDecision(tail, hart, done)
+          const bit = index < path.length ? path[index] : this.tailDecision(tail, hart, done, atWrite)
           taken.push(bit)
           hash.push(bit)
           pending[hart] = true
@@ -301,6 +304,7 @@ export class IntervalRunner<Snapshot = unknown> {
         done[hart] = true
       } else if (stop.kind === 'decision') {
         atDecision = true
+        atWrite = stop.write
       } else if (stop.kind === 'asleep') {
         // A hart that went to sleep on its last instruction has spent its budget.
         if (machine.retired(hart) >= this.startRetired[hart] + problem.budgets[hart]) done[hart] = true
@@ -351,8 +355,34 @@ export class IntervalRunner<Snapshot = unknown> {
     return this.elasticPass(path, tail, 0).path
   }
 
-  /** One elastic run starting with hart `first`; `unplaced`: the harts that reached their target with budget left that no split into turns of their waits accounts for. */
-  private elasticPass(path: Uint8Array, tail: ElasticTail, first: number): {path: Uint8Array; unplaced: number[]} {
+  /**
+   * One elastic run starting with hart `first`; `unplaced`: the harts that
+   * reached their target with budget left that no split into turns of their
+   * waits accounts for.
+   *
+   * Holding the finisher back needs the machine as it was before the run in
+   * which it powered off, and a snapshot before each of its runs would cost
+   * more than the pass (a copy of every page the interval dirtied, per turn).
+   * The pass is deterministic, so it runs without them and, when the finisher
+   * powers off early, runs again from the start with a snapshot before just
+   * that run.
+   */
+  private elasticPass(path: Uint8Array, tail: ElasticTail, first: number): ElasticPass {
+    const holds = new Set<number>()
+    for (;;) {
+      const pass = this.elasticAttempt(path, tail, first, holds, holds.size < MAX_FINISHER_HOLDS)
+      if (pass.retryHolding === undefined) return pass
+      holds.add(pass.retryHolding)
+    }
+  }
+
+  private elasticAttempt(
+    path: Uint8Array,
+    tail: ElasticTail,
+    first: number,
+    holds: ReadonlySet<number>,
+    mayRetry: boolean,
+  ): ElasticPass & {retryHolding?: number} {
     this.runs++
     const {machine, problem} = this
     const harts = machine.hartCount
@@ -367,7 +397,7 @@ export class IntervalRunner<Snapshot = unknown> {
     const parked = new Array<number>(harts).fill(-1)
     const waits: Array<Array<{at: number; length: number}>> = Array.from({length: harts}, () => [])
     const targetPc = problem.target.harts.map(state => machine.pcOf?.(state))
-    const pace: PaceTail = {kind: 'pace', slack: tail.slack}
+    const pace: PaceTail = {kind: 'pace', slack: tail.slack, ...(tail.split !== undefined ? {split: tail.split} : {})}
     // Per hart: the instructions its pace position is ahead of its retired count. A spin's turns beyond the first are
     // not run here, nor is time asleep: a hart that waited is put, when it runs again, at the recorded time of the hart
     // that ran meanwhile (what it waited for), so that the pace compares where the harts stood in time.
@@ -386,6 +416,8 @@ export class IntervalRunner<Snapshot = unknown> {
     // Runs start with hart 0, as run() takes a path: harts before `first` yield at their first decision point.
     let current = 0
     let starting = first !== 0
+    // The finisher's runs that began where it could be held, counted; `holds`: those to take a snapshot before.
+    let holdable = 0
     for (;;) {
       const hart = free(current) ? current : next(current)
       if (hart < 0) break
@@ -401,7 +433,9 @@ export class IntervalRunner<Snapshot = unknown> {
       const others = this.othersLeft(hart, done)
       // With no other hart to yield to, a spin runs on as a path's continues would have it.
       const alone = next(hart) === hart
-      const before = hart === problem.finisher && others && pending[hart] && anotherFree(hart) ? {machine: machine.save(), taken: taken.length} : undefined
+      const mayHold = hart === problem.finisher && others && pending[hart] && anotherFree(hart)
+      const run = mayHold ? holdable++ : -1
+      const before = mayHold && holds.has(run) ? {machine: machine.save(), taken: taken.length} : undefined
       // The path's own decisions first, as run() takes them; then the elastic policy.
       const passStops = continuesFrom(path, taken.length)
       const request: RunHartOptions = {
@@ -409,11 +443,13 @@ export class IntervalRunner<Snapshot = unknown> {
         stopAtPages: others ? problem.sharedPages : NO_PAGES,
         allowPending: pending[hart],
         passStops,
-        passBelowRetired: others && !starting ? this.paceLimit(pace, hart, done, shift) : 0,
+        // While the path has bits left, its yields stand: the pace only decides past them.
+        passBelowRetired: others && !starting && passStops === 0 && taken.length >= path.length ? this.paceLimit(pace, hart, done, shift) : 0,
         spinStops: !alone,
         breakAt: targetPc[hart],
       }
       let stop = machine.runHart(hart, request)
+      if (stop.kind === 'halt' && mayHold && !before && mayRetry) return {path: new Uint8Array(0), decisions: new Uint8Array(0), unplaced: [], retryHolding: run}
       if (stop.kind === 'halt' && before) {
         // The hart powered the machine off while others had budget left; the recording had it do that last.
         // Run it again only up to its last decision point on the way, and hold it there. (With no other hart
@@ -440,7 +476,12 @@ export class IntervalRunner<Snapshot = unknown> {
         // The path's yield, a turn of a spin, a hart gone past its pace, or the finisher held back: it yields.
         // Past the path, a decision point that is none of these (the first after the path's last bit) continues.
         const index = taken.length
-        const bit = index < path.length ? path[index] : starting || stop.spin || held[hart] || machine.retired(hart) >= this.paceLimit(pace, hart, done, shift) ? YIELD : CONTINUE
+        const bit =
+          index < path.length
+            ? path[index]
+            : starting || stop.spin || held[hart] || this.paceYields(pace, hart, done, stop.write, shift)
+              ? YIELD
+              : CONTINUE
         taken.push(bit)
         pending[hart] = true
         if (bit === YIELD) {
@@ -473,7 +514,8 @@ export class IntervalRunner<Snapshot = unknown> {
       if (!turns) unplaced.push(hart)
       for (const [at, count] of turns ?? []) extra.set(at, (extra.get(at) ?? 0) + count)
     }
-    return {path: withExtraTurns(taken.bits.subarray(0, taken.length), extra), unplaced}
+    const decisions = taken.bits.slice(0, taken.length)
+    return {path: withExtraTurns(decisions, extra), decisions, unplaced}
   }
 
   private runnable(hart: number, done: boolean[]): boolean {
@@ -528,13 +570,48 @@ export class IntervalRunner<Snapshot = unknown> {
     return this.pace.retiredBy(hart, slowest + tail.slack - skew * hart) + 1 - (shift?.[hart] ?? 0)
   }
 
-  private tailDecision(tail: ContinueOrPace, hart: number, done: boolean[]): number {
+  private tailDecision(tail: ContinueOrPace, hart: number, done: boolean[], write: boolean): number {
     if (tail.kind === 'continue') return CONTINUE
-    return this.machine.retired(hart) < this.paceLimit(tail, hart, done) ? CONTINUE : YIELD
+    return this.paceYields(tail, hart, done, write) ? YIELD : CONTINUE
+  }
+
+  /**
+   * Whether the pace has the hart yield at this decision point: it has gone
+   * past its pace limit, and if the access is a write, the yield is one of the
+   * tail's `split` share of such yields that split a read-modify-write. Which
+   * ones is fixed by the hart and its retired count, so that a larger share
+   * splits the same accesses and some more.
+   */
+  private paceYields(tail: PaceTail, hart: number, done: boolean[], write: boolean, shift?: readonly number[]): boolean {
+    const retired = this.machine.retired(hart)
+    if (retired < this.paceLimit(tail, hart, done, shift)) return false
+    const split = tail.split ?? 1
+    return !write || split >= 1 || splitDraw(hart, retired) < split
   }
 }
 
 const NO_PAGES: ReadonlySet<number> = new Set()
+
+/** An elastic pass: the path it stands for, the decisions it took itself, and the harts whose leftover budget it could not place. */
+interface ElasticPass {
+  path: Uint8Array
+  decisions: Uint8Array
+  unplaced: number[]
+}
+
+/** A number in [0, 1) fixed by the hart and its retired count: which writes a split share below 1 splits. */
+export function splitDraw(hart: number, retired: number): number {
+  let x = Math.imul((retired | 0) ^ Math.imul(Math.floor(retired / 2 ** 32) + 1, 0x27d4eb2d), 0x9e3779b1) ^ Math.imul(hart + 1, 0x85ebca6b)
+  x ^= x >>> 16
+  x = Math.imul(x, 0x7feb352d)
+  x ^= x >>> 15
+  x = Math.imul(x, 0x846ca68b)
+  x ^= x >>> 16
+  return (x >>> 0) / 2 ** 32
+}
+
+/** Times one elastic pass starts again to hold the finisher back; past that, a power-off stands. */
+const MAX_FINISHER_HOLDS = 8
 
 type ContinueOrPace = Exclude<TailPolicy, ElasticTail>
 

@@ -136,13 +136,13 @@ export class Ledger {
   private remember(key: string, evaluation: Evaluation): void {
     if (this.settings.memoEntries === 0) return
     const old = this.memo.get(key)
-    if (old) this.memoBytes -= old.taken.length
+    if (old) this.memoBytes -= pathBytes(old)
     this.memo.set(key, evaluation)
-    this.memoBytes += evaluation.taken.length
+    this.memoBytes += pathBytes(evaluation)
     // Forget the oldest entries: Map keeps insertion order.
     while (this.memo.size > 1 && (this.memo.size > this.settings.memoEntries || this.memoBytes > MEMO_BYTES)) {
       const oldest = this.memo.keys().next().value as string
-      this.memoBytes -= this.memo.get(oldest)!.taken.length
+      this.memoBytes -= pathBytes(this.memo.get(oldest)!)
       this.memo.delete(oldest)
     }
   }
@@ -151,10 +151,16 @@ export class Ledger {
 /** A candidate's identity: its tail and a digest of its decisions (paths of real intervals run to millions of them). */
 function keyOf(candidate: Candidate): string {
   const tail = candidate.tail ?? {kind: 'continue'}
-  const prefix = tail.kind === 'continue' ? 'c' : tail.kind === 'elastic' ? `e${tail.slack}` : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}`
+  const split = tail.kind !== 'continue' && tail.split !== undefined && tail.split !== 1 ? `x${tail.split}` : ''
+  const prefix = tail.kind === 'continue' ? 'c' : tail.kind === 'elastic' ? `e${tail.slack}${split}` : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}${split}`
   const path = candidate.path
   if (path.length <= 64) return `${prefix}:${pathToString(path)}`
   return `${prefix}:${path.length}:${createHash('sha256').update(path).digest('base64')}`
+}
+
+/** The bytes of decisions a remembered run holds. */
+function pathBytes(evaluation: Evaluation): number {
+  return evaluation.taken.length + (evaluation.elasticDecisions?.length ?? 0)
 }
 
 /** Bytes of remembered runs (their paths, mostly) kept at most, whatever memoEntries allows. */

@@ -37,6 +37,14 @@ export interface GaSettings {
   paceSkews: readonly number[]
   /** Slacks of the elastic seeds, run before the pace seeds (see IntervalRunner.elasticPath); 1 lets a hart run until it spins. */
   elasticSlacks: readonly number[]
+  /**
+   * Runs at most spent on the split share of the best elastic seed, when the
+   * two ends of the share leave a shared word on either side of its target
+   * (see split-search.ts); 0 turns that off.
+   */
+  splitSteps: number
+  /** Runs at most spent settling the shared word between the split share's nearest miss and its zero end (see searchCut). */
+  cutSteps: number
   /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
   paceChildRate: number
 }
@@ -76,6 +84,8 @@ export const DEFAULT_GA: GaSettings = {
   paceSkews: [0.003, -0.003, 0.01, -0.01, 0.03, -0.03],
   elasticSlacks: [0.001, 1, 0, 0.01, 1e-4, 0.1],
   paceChildRate: 0.7,
+  splitSteps: 12,
+  cutSteps: 64,
 }
 
 export const DEFAULT_SETTINGS: SearchSettings = {
@@ -125,6 +135,8 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   whole('ga.stallGenerations', ga.stallGenerations, 0)
   probability('ga.paceFraction', ga.paceFraction)
   probability('ga.paceChildRate', ga.paceChildRate)
+  whole('ga.splitSteps', ga.splitSteps, 0)
+  whole('ga.cutSteps', ga.cutSteps, 0)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
   if (!Array.isArray(ga.elasticSlacks) || ga.elasticSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
     bad('ga.elasticSlacks', ga.elasticSlacks, 'a list of non-negative numbers')

@@ -1,0 +1,165 @@
+// The split share of a seed (PaceTail.split), searched for. Truly parallel
+// harts incrementing a shared counter without a lock lose a few updates: a
+// hart reads the word, the other writes it, the first writes back. A paced
+// run switches harts at shared accesses, and a switch that falls between a
+// hart's read and its write back loses every update the other hart makes
+// meanwhile, so a run that splits every such read-modify-write its pace
+// reaches loses far more updates than the recording did (race: 12 % against
+// under 1 %), and one that splits none loses none. The share of splits moves
+// the counter between the two nearly monotonically, and the run's end state
+// says which way to go: the first differing word of a shared page, run minus
+// target (Evaluation.sharedDelta). So when the two ends of the share leave
+// that word on either side of its target, a bracketing search on the share
+// (regula falsi, Illinois variant, with a bisection beside it when two
+// candidates run at once) finds the share where it lands.
+
+import type {Candidate, ElasticTail, Evaluation, PaceTail} from './evaluator.js'
+import type {Ledger} from './ledger.js'
+import {CONTINUE, YIELD} from './path.js'
+
+export interface SplitTried {
+  candidate: Candidate
+  evaluation: Evaluation
+}
+
+/** Shares closer than this are the same schedule for any interval this search meets (the draws are 32-bit). */
+const MIN_WIDTH = 2 ** -30
+
+/**
+ * Runs `seed`'s tail at other split shares, at most `steps` of them, until
+ * one reaches the target, the bracket closes or the ledger says stop.
+ * Returns every candidate tried with its evaluation, best or not.
+ */
+export async function searchSplit(
+  ledger: Ledger,
+  seed: {tail: PaceTail | ElasticTail; evaluation: Evaluation},
+  steps: number,
+): Promise<SplitTried[]> {
+  const tried: SplitTried[] = []
+  const atShare = (split: number): Candidate => ({path: new Uint8Array(0), tail: {...seed.tail, split}})
+  const run = async (shares: number[]): Promise<Array<number | undefined>> => {
+    const candidates = shares.map(atShare)
+    const evaluations = await ledger.evaluate(candidates)
+    evaluations.forEach((evaluation, i) => tried.push({candidate: candidates[i], evaluation}))
+    // A run whose shared pages all match has nothing left for the share to do: it counts as on target.
+    return evaluations.map(evaluation => (evaluation.found ? 0 : evaluation.sharedDelta ?? 0))
+  }
+  const split = seed.tail.split ?? 1
+  const known = seed.evaluation.sharedDelta
+  if (known === undefined || known === 0 || steps <= 0 || ledger.stopReason()) return tried
+  // The other end of the share from the seed's.
+  const other = split >= 0.5 ? 0 : 1
+  const [otherDelta] = await run([other])
+  if (otherDelta === undefined || otherDelta === 0 || Math.sign(otherDelta) === Math.sign(known)) return tried
+
+  let lo = Math.min(split, other)
+  let hi = Math.max(split, other)
+  let fLo = split < other ? known : otherDelta
+  let fHi = split < other ? otherDelta : known
+  // Illinois: the end kept twice in a row has its value halved, so the next interpolation moves off it.
+  let kept: 'lo' | 'hi' | undefined
+  for (let step = 1; step < steps && hi - lo > MIN_WIDTH && !ledger.stopReason(); ) {
+    const shares = [lo + (hi - lo) * (fLo / (fLo - fHi))]
+    if ((ledger.concurrency ?? 1) > 1) shares.push((lo + hi) / 2)
+    const deltas = await run(shares)
+    step += shares.length
+    if (deltas.some(delta => delta === 0)) break
+    // The tightest bracket the new points give.
+    const points = [
+      {share: lo, delta: fLo},
+      {share: hi, delta: fHi},
+      ...shares.map((share, i) => ({share, delta: deltas[i]!})),
+    ].sort((a, b) => a.share - b.share)
+    let next: {lo: number; fLo: number; hi: number; fHi: number} | undefined
+    for (let i = 0; i + 1 < points.length && !next; i++) {
+      if (Math.sign(points[i].delta) !== Math.sign(points[i + 1].delta)) {
+        next = {lo: points[i].share, fLo: points[i].delta, hi: points[i + 1].share, fHi: points[i + 1].delta}
+      }
+    }
+    if (!next) break
+    const movedLo = next.lo !== lo
+    const movedHi = next.hi !== hi
+    ;({lo, fLo, hi, fHi} = next)
+    if (movedLo && !movedHi) {
+      if (kept === 'hi') fHi /= 2
+      kept = 'hi'
+    } else if (movedHi && !movedLo) {
+      if (kept === 'lo') fLo /= 2
+      kept = 'lo'
+    } else {
+      kept = undefined
+    }
+  }
+  return tried
+}
+
+/**
+ * Settles a counter the split share left just off its target. `over` is a
+ * run that lost too many updates or too few (its sharedDelta has one sign),
+ * `under` the share's other end, whose delta has the other. A run that takes
+ * the first c decisions of `over` and then goes on with `under`'s tail makes
+ * the updates `over` lost up to there and, after, what that tail makes, so
+ * its delta goes from `under`'s (c = 0) to `over`'s (all of them) in steps of
+ * one split each. A bisection on c finds the split where it crosses; the
+ * updates lost at that split are those the other hart made while the split
+ * hart waited, so a second bisection cuts that wait short after k decision
+ * points to lose just enough.
+ */
+export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTried, steps: number): Promise<SplitTried[]> {
+  const tried: SplitTried[] = []
+  const path = over.evaluation.elasticDecisions ?? over.evaluation.taken
+  const tail = under.candidate.tail
+  const overDelta = over.evaluation.sharedDelta
+  const underDelta = under.evaluation.sharedDelta
+  if (!tail || overDelta === undefined || underDelta === undefined || Math.sign(overDelta) === Math.sign(underDelta)) return tried
+  const sign = Math.sign(underDelta)
+  let budget = steps
+  const run = async (candidates: Candidate[]): Promise<number[]> => {
+    budget -= candidates.length
+    const evaluations = await ledger.evaluate(candidates)
+    evaluations.forEach((evaluation, i) => tried.push({candidate: candidates[i], evaluation}))
+    return evaluations.map(evaluation => (evaluation.found ? 0 : evaluation.sharedDelta ?? 0))
+  }
+  const bisect = async (lo: number, hi: number, make: (x: number) => Candidate): Promise<{lo: number; hi: number} | undefined> => {
+    while (hi - lo > 1 && budget > 0 && !ledger.stopReason()) {
+      const count = Math.min(ledger.concurrency ?? 1, hi - lo - 1, budget)
+      const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
+      const deltas = await run(points.map(make))
+      if (deltas.some(delta => delta === 0)) return undefined
+      // The first point whose delta has left the under side closes the bracket from above.
+      const crossed = deltas.findIndex(delta => Math.sign(delta) !== sign)
+      if (crossed < 0) lo = points[count - 1]
+      else {
+        hi = points[crossed]
+        if (crossed > 0) lo = points[crossed - 1]
+      }
+    }
+    return hi - lo === 1 ? {lo, hi} : undefined
+  }
+  const at = (c: number): Candidate => ({path: path.slice(0, c), tail})
+  const cut = await bisect(0, path.length, at)
+  if (!cut) return tried
+  // Decision cut.lo is where the crossing split happens: keep it, then let the hart that runs meanwhile go on for
+  // only k decision points. k = 0 gives the under side; find a k past the crossing by doubling, then bisect.
+  const shortened = (k: number): Candidate => {
+    const prefix = new Uint8Array(cut.hi + k + 1)
+    prefix.set(path.subarray(0, cut.hi))
+    prefix.fill(CONTINUE, cut.hi, cut.hi + k)
+    prefix[cut.hi + k] = YIELD
+    return {path: prefix, tail}
+  }
+  let lo = 0
+  let hi = 1
+  while (budget > 0 && !ledger.stopReason() && hi <= MAX_SHORTENED) {
+    const [delta] = await run([shortened(hi)])
+    if (delta === 0) return tried
+    if (Math.sign(delta) !== sign) break
+    lo = hi
+    hi *= 2
+  }
+  if (hi <= MAX_SHORTENED) await bisect(lo, hi, shortened)
+  return tried
+}
+
+/** Decision points the waiting hart's turn is cut to at most, in the second stage of searchCut. */
+const MAX_SHORTENED = 1 << 16
