@@ -117,9 +117,12 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
     paced.push(...(await ledger.evaluate(seeds.slice(i, i + ledger.concurrency))))
     if (i + ledger.concurrency >= elastic.length && i < elastic.length && !ledger.found) {
       // The elastic seeds are in: before the pace seeds, the split share of the best of them (see split-search.ts).
+      // The finest interleaving of them (the least slack): it splits the most accesses, each losing the fewest updates.
       let best = -1
+      const slackOf = (j: number): number => (elastic[j].tail as ElasticTail).slack
       for (let j = 0; j < elastic.length; j++) {
-        if (paced[j].sharedDelta !== undefined && (best < 0 || paced[j].fitness > paced[best].fitness)) best = j
+        if (paced[j].sharedDelta === undefined) continue
+        if (best < 0 || slackOf(j) < slackOf(best) || (slackOf(j) === slackOf(best) && paced[j].fitness > paced[best].fitness)) best = j
       }
       if (best >= 0) {
         const seed = {candidate: elastic[best], evaluation: paced[best]}

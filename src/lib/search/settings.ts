@@ -85,7 +85,7 @@ export const DEFAULT_GA: GaSettings = {
   elasticSlacks: [0.001, 1, 0, 0.01, 1e-4, 0.1],
   paceChildRate: 0.7,
   splitSteps: 12,
-  cutSteps: 64,
+  cutSteps: 160,
 }
 
 export const DEFAULT_SETTINGS: SearchSettings = {

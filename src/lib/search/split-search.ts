@@ -10,8 +10,8 @@
 // says which way to go: the first differing word of a shared page, run minus
 // target (Evaluation.sharedDelta). So when the two ends of the share leave
 // that word on either side of its target, a bracketing search on the share
-// (regula falsi, Illinois variant, with a bisection beside it when two
-// candidates run at once) finds the share where it lands.
+// (regula falsi, Illinois variant, with a bisection beside it) finds the
+// share where it lands.
 
 import type {Candidate, ElasticTail, Evaluation, PaceTail} from './evaluator.js'
 import type {Ledger} from './ledger.js'
@@ -21,6 +21,13 @@ export interface SplitTried {
   candidate: Candidate
   evaluation: Evaluation
 }
+
+/**
+ * Candidates each round of these searches runs side by side. Fixed, not the
+ * evaluator's concurrency, so that a search gives the same result on any
+ * number of workers; two keeps both cores of a small machine busy.
+ */
+const POINTS_PER_ROUND = 2
 
 /** Shares closer than this are the same schedule for any interval this search meets (the draws are 32-bit). */
 const MIN_WIDTH = 2 ** -30
@@ -60,7 +67,7 @@ export async function searchSplit(
   let kept: 'lo' | 'hi' | undefined
   for (let step = 1; step < steps && hi - lo > MIN_WIDTH && !ledger.stopReason(); ) {
     const shares = [lo + (hi - lo) * (fLo / (fLo - fHi))]
-    if ((ledger.concurrency ?? 1) > 1) shares.push((lo + hi) / 2)
+    shares.push((lo + hi) / 2)
     const deltas = await run(shares)
     step += shares.length
     if (deltas.some(delta => delta === 0)) break
@@ -100,10 +107,8 @@ export async function searchSplit(
  * the first c decisions of `over` and then goes on with `under`'s tail makes
  * the updates `over` lost up to there and, after, what that tail makes, so
  * its delta goes from `under`'s (c = 0) to `over`'s (all of them) in steps of
- * one split each. A bisection on c finds the split where it crosses; the
- * updates lost at that split are those the other hart made while the split
- * hart waited, so a second bisection cuts that wait short after k decision
- * points to lose just enough.
+ * one split each. A bisection on c finds the split where it crosses; from
+ * just before it, single splits of short turns further on make up the rest.
  */
 export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTried, steps: number): Promise<SplitTried[]> {
   const tried: SplitTried[] = []
@@ -122,7 +127,7 @@ export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTr
   }
   const bisect = async (lo: number, hi: number, make: (x: number) => Candidate): Promise<{lo: number; hi: number} | undefined> => {
     while (hi - lo > 1 && budget > 0 && !ledger.stopReason()) {
-      const count = Math.min(ledger.concurrency ?? 1, hi - lo - 1, budget)
+      const count = Math.min(POINTS_PER_ROUND, hi - lo - 1, budget)
       const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
       const deltas = await run(points.map(make))
       if (deltas.some(delta => delta === 0)) return undefined
@@ -139,27 +144,32 @@ export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTr
   const at = (c: number): Candidate => ({path: path.slice(0, c), tail})
   const cut = await bisect(0, path.length, at)
   if (!cut) return tried
-  // Decision cut.lo is where the crossing split happens: keep it, then let the hart that runs meanwhile go on for
-  // only k decision points. k = 0 gives the under side; find a k past the crossing by doubling, then bisect.
-  const shortened = (k: number): Candidate => {
-    const prefix = new Uint8Array(cut.hi + k + 1)
-    prefix.set(path.subarray(0, cut.hi))
-    prefix.fill(CONTINUE, cut.hi, cut.hi + k)
-    prefix[cut.hi + k] = YIELD
-    return {path: prefix, tail}
+  // The split at decision cut.lo loses more updates than are missing. Go on from the run that stops short of it,
+  // whose tail splits nothing, and split single turns of that tail instead: a yield moved one decision point
+  // earlier, onto the write it came just after. That loses what the other hart does in the one turn it then runs,
+  // often a single update. Each round tries the next few such yields and keeps the one that comes closest
+  // without going past.
+  let base = [...tried].reverse().find(entry => entry.candidate.path.length === cut.lo && entry.candidate.tail === tail)
+  let delta = base?.evaluation.sharedDelta
+  let from = cut.lo + 1
+  while (base && delta !== undefined && budget > 0 && !ledger.stopReason()) {
+    const decisions = base.evaluation.elasticDecisions ?? base.evaluation.taken
+    const positions: number[] = []
+    for (let p = Math.max(1, from); p < decisions.length && positions.length < Math.min(2 * POINTS_PER_ROUND, budget); p++) {
+      if (decisions[p] === YIELD && decisions[p - 1] === CONTINUE) positions.push(p)
+    }
+    if (positions.length === 0) break
+    const deltas = await run(positions.map(p => ({path: Uint8Array.from(decisions.subarray(0, p)).fill(YIELD, p - 1), tail})))
+    if (deltas.some(d => d === 0)) break
+    const start = tried.length - positions.length
+    let best = -1
+    deltas.forEach((d, i) => {
+      if (Math.sign(d) === Math.sign(delta!) && Math.abs(d) < Math.abs(delta!) && (best < 0 || Math.abs(d) < Math.abs(deltas[best]))) best = i
+    })
+    from = best < 0 ? positions.at(-1)! + 1 : positions[best] + 1
+    if (best < 0) continue
+    base = tried[start + best]
+    delta = deltas[best]
   }
-  let lo = 0
-  let hi = 1
-  while (budget > 0 && !ledger.stopReason() && hi <= MAX_SHORTENED) {
-    const [delta] = await run([shortened(hi)])
-    if (delta === 0) return tried
-    if (Math.sign(delta) !== sign) break
-    lo = hi
-    hi *= 2
-  }
-  if (hi <= MAX_SHORTENED) await bisect(lo, hi, shortened)
   return tried
 }
-
-/** Decision points the waiting hart's turn is cut to at most, in the second stage of searchCut. */
-const MAX_SHORTENED = 1 << 16
