@@ -113,7 +113,9 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
   seeds.unshift(...elastic)
   const paced: Evaluation[] = []
   const tried: Individual[] = []
-  for (let i = 0; i < seeds.length && !ledger.found && !ledger.stopReason(); i += ledger.concurrency) {
+  // Only the clock stops the seeds early: a count checked between batches of the evaluator's size would make the
+  // result depend on the number of workers.
+  for (let i = 0; i < seeds.length && !ledger.found && ledger.stopReason() !== 'time'; i += ledger.concurrency) {
     paced.push(...(await ledger.evaluate(seeds.slice(i, i + ledger.concurrency))))
     if (i + ledger.concurrency >= elastic.length && i < elastic.length && !ledger.found) {
       // The elastic seeds are in: before the pace seeds, the split share of the best of them (see split-search.ts).
