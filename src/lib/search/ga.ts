@@ -12,7 +12,8 @@ import type {Ledger, SearchResult} from './ledger.js'
 import {crossover, mutate, randomPath, shift} from './operators.js'
 import type {Path} from './path.js'
 import {SeededRandom} from './prng.js'
-import {searchCut, searchSplit} from './split-search.js'
+import type {GaSettings} from './settings.js'
+import {searchCut, searchSplit, type SplitTried} from './split-search.js'
 
 interface Individual {
   path: Path
@@ -112,34 +113,17 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
   const elastic = ga.elasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack}}))
   seeds.unshift(...elastic)
   const paced: Evaluation[] = []
-  const tried: Individual[] = []
+  let settled: SplitTried[] = []
   // Only the clock stops the seeds early: a count checked between batches of the evaluator's size would make the
   // result depend on the number of workers.
   for (let i = 0; i < seeds.length && !ledger.found && ledger.stopReason() !== 'time'; i += ledger.concurrency) {
     paced.push(...(await ledger.evaluate(seeds.slice(i, i + ledger.concurrency))))
+    // The elastic seeds are in: before the pace seeds, the shared word they missed (see split-search.ts).
     if (i + ledger.concurrency >= elastic.length && i < elastic.length && !ledger.found) {
-      // The elastic seeds are in: before the pace seeds, the split share of the best of them (see split-search.ts).
-      // The finest interleaving of them (the least slack): it splits the most accesses, each losing the fewest updates.
-      let best = -1
-      const slackOf = (j: number): number => (elastic[j].tail as ElasticTail).slack
-      for (let j = 0; j < elastic.length; j++) {
-        if (paced[j].sharedDelta === undefined) continue
-        if (best < 0 || slackOf(j) < slackOf(best) || (slackOf(j) === slackOf(best) && paced[j].fitness > paced[best].fitness)) best = j
-      }
-      if (best >= 0) {
-        const seed = {candidate: elastic[best], evaluation: paced[best]}
-        const split = await searchSplit(ledger, {tail: elastic[best].tail as ElasticTail, evaluation: paced[best]}, ga.splitSteps)
-        // The share's zero end, and the nearest miss on the other side of the target: the cut search settles between them.
-        const under = split.find(run => (run.candidate.tail as ElasticTail).split === 0)
-        const sign = Math.sign(under?.evaluation.sharedDelta ?? 0)
-        const over = [seed, ...split]
-          .filter(run => !run.evaluation.found && run.evaluation.sharedDelta !== undefined && Math.sign(run.evaluation.sharedDelta) === -sign)
-          .sort((a, b) => Math.abs(a.evaluation.sharedDelta!) - Math.abs(b.evaluation.sharedDelta!))[0]
-        const cut = under && over && !ledger.found && sign !== 0 ? await searchCut(ledger, over, under, ga.cutSteps) : []
-        for (const {candidate, evaluation} of [...split, ...cut]) tried.push(toIndividual(evaluation, candidate))
-      }
+      settled = await settleSharedWord(ledger, elastic.map((candidate, j) => ({candidate, evaluation: paced[j]})), ga)
     }
   }
+  const tried = settled.map(({candidate, evaluation}) => toIndividual(evaluation, candidate))
   const ranked = rank([...paced.map((evaluation, i) => toIndividual(evaluation, seeds[i])), ...tried])
   const others: Candidate[] = []
   if (!ledger.found) {
@@ -149,6 +133,30 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
   }
   const rest = others.length > 0 ? await ledger.evaluate(others) : []
   return rank([...ranked, ...rest.map((evaluation, i) => toIndividual(evaluation, others[i]))])
+}
+
+/**
+ * The split share of the elastic seed with the finest interleaving (the least
+ * slack: it splits the most accesses, each losing the fewest updates), then
+ * the cut search between the share's zero end and the nearest miss on the
+ * other side of the target. Every run tried, for the first population.
+ */
+async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSettings): Promise<SplitTried[]> {
+  const slackOf = (run: SplitTried): number => (run.candidate.tail as ElasticTail).slack
+  let seed: SplitTried | undefined
+  for (const run of elastic) {
+    if (run.evaluation.sharedDelta === undefined) continue
+    if (!seed || slackOf(run) < slackOf(seed) || (slackOf(run) === slackOf(seed) && run.evaluation.fitness > seed.evaluation.fitness)) seed = run
+  }
+  if (!seed) return []
+  const split = await searchSplit(ledger, seed, ga.splitSteps)
+  const under = split.find(run => (run.candidate.tail as ElasticTail).split === 0)
+  const sign = Math.sign(under?.evaluation.sharedDelta ?? 0)
+  const over = [seed, ...split]
+    .filter(run => !run.evaluation.found && run.evaluation.sharedDelta !== undefined && Math.sign(run.evaluation.sharedDelta) === -sign)
+    .sort((a, b) => Math.abs(a.evaluation.sharedDelta!) - Math.abs(b.evaluation.sharedDelta!))[0]
+  const cut = under && over && !ledger.found && sign !== 0 ? await searchCut(ledger, over, under, ga.cutSteps) : []
+  return [...split, ...cut]
 }
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {

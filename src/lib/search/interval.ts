@@ -370,7 +370,7 @@ export class IntervalRunner<Snapshot = unknown> {
   private elasticPass(path: Uint8Array, tail: ElasticTail, first: number): ElasticPass {
     const holds = new Set<number>()
     for (;;) {
-      const pass = this.elasticAttempt(path, tail, first, holds, holds.size < MAX_FINISHER_HOLDS)
+      const pass = this.elasticAttempt(path, tail, first, holds)
       if (pass.retryHolding === undefined) return pass
       holds.add(pass.retryHolding)
     }
@@ -381,8 +381,8 @@ export class IntervalRunner<Snapshot = unknown> {
     tail: ElasticTail,
     first: number,
     holds: ReadonlySet<number>,
-    mayRetry: boolean,
   ): ElasticPass & {retryHolding?: number} {
+    const mayRetry = holds.size < MAX_FINISHER_HOLDS
     this.runs++
     const {machine, problem} = this
     const harts = machine.hartCount

@@ -33,31 +33,34 @@ const POINTS_PER_ROUND = 2
 const MIN_WIDTH = 2 ** -30
 
 /**
- * Runs `seed`'s tail at other split shares, at most `steps` of them, until
- * one reaches the target, the bracket closes or the ledger says stop.
- * Returns every candidate tried with its evaluation, best or not.
+ * Runs `candidates`, adds each with its evaluation to `tried`, and returns
+ * their shared deltas. A run whose shared pages all match has nothing left
+ * for these searches to do: it counts as on target, 0.
  */
-export async function searchSplit(
-  ledger: Ledger,
-  seed: {tail: PaceTail | ElasticTail; evaluation: Evaluation},
-  steps: number,
-): Promise<SplitTried[]> {
+async function runDeltas(ledger: Ledger, candidates: Candidate[], tried: SplitTried[]): Promise<number[]> {
+  const evaluations = await ledger.evaluate(candidates)
+  evaluations.forEach((evaluation, i) => tried.push({candidate: candidates[i], evaluation}))
+  return evaluations.map(evaluation => (evaluation.found ? 0 : evaluation.sharedDelta ?? 0))
+}
+
+/**
+ * Runs `seed`'s tail (a pace or elastic tail on an empty path) at other split
+ * shares, at most `steps` of them, until one reaches the target, the bracket
+ * closes or the ledger says stop. Returns every candidate tried with its
+ * evaluation, best or not.
+ */
+export async function searchSplit(ledger: Ledger, seed: SplitTried, steps: number): Promise<SplitTried[]> {
   const tried: SplitTried[] = []
-  const atShare = (split: number): Candidate => ({path: new Uint8Array(0), tail: {...seed.tail, split}})
-  const run = async (shares: number[]): Promise<Array<number | undefined>> => {
-    const candidates = shares.map(atShare)
-    const evaluations = await ledger.evaluate(candidates)
-    evaluations.forEach((evaluation, i) => tried.push({candidate: candidates[i], evaluation}))
-    // A run whose shared pages all match has nothing left for the share to do: it counts as on target.
-    return evaluations.map(evaluation => (evaluation.found ? 0 : evaluation.sharedDelta ?? 0))
-  }
-  const split = seed.tail.split ?? 1
+  const tail = seed.candidate.tail as PaceTail | ElasticTail
+  const run = (shares: number[]): Promise<number[]> =>
+    runDeltas(ledger, shares.map(split => ({path: new Uint8Array(0), tail: {...tail, split}})), tried)
+  const split = tail.split ?? 1
   const known = seed.evaluation.sharedDelta
   if (known === undefined || known === 0 || steps <= 0 || ledger.stopReason()) return tried
   // The other end of the share from the seed's.
   const other = split >= 0.5 ? 0 : 1
   const [otherDelta] = await run([other])
-  if (otherDelta === undefined || otherDelta === 0 || Math.sign(otherDelta) === Math.sign(known)) return tried
+  if (otherDelta === 0 || Math.sign(otherDelta) === Math.sign(known)) return tried
 
   let lo = Math.min(split, other)
   let hi = Math.max(split, other)
@@ -75,7 +78,7 @@ export async function searchSplit(
     const points = [
       {share: lo, delta: fLo},
       {share: hi, delta: fHi},
-      ...shares.map((share, i) => ({share, delta: deltas[i]!})),
+      ...shares.map((share, i) => ({share, delta: deltas[i]})),
     ].sort((a, b) => a.share - b.share)
     let next: {lo: number; fLo: number; hi: number; fHi: number} | undefined
     for (let i = 0; i + 1 < points.length && !next; i++) {
@@ -119,39 +122,37 @@ export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTr
   if (!tail || overDelta === undefined || underDelta === undefined || Math.sign(overDelta) === Math.sign(underDelta)) return tried
   const sign = Math.sign(underDelta)
   let budget = steps
-  const run = async (candidates: Candidate[]): Promise<number[]> => {
+  const run = (candidates: Candidate[]): Promise<number[]> => {
     budget -= candidates.length
-    const evaluations = await ledger.evaluate(candidates)
-    evaluations.forEach((evaluation, i) => tried.push({candidate: candidates[i], evaluation}))
-    return evaluations.map(evaluation => (evaluation.found ? 0 : evaluation.sharedDelta ?? 0))
+    return runDeltas(ledger, candidates, tried)
   }
-  const bisect = async (lo: number, hi: number, make: (x: number) => Candidate): Promise<{lo: number; hi: number} | undefined> => {
-    while (hi - lo > 1 && budget > 0 && !ledger.stopReason()) {
-      const count = Math.min(POINTS_PER_ROUND, hi - lo - 1, budget)
-      const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
-      const deltas = await run(points.map(make))
-      if (deltas.some(delta => delta === 0)) return undefined
-      // The first point whose delta has left the under side closes the bracket from above.
-      const crossed = deltas.findIndex(delta => Math.sign(delta) !== sign)
-      if (crossed < 0) lo = points[count - 1]
-      else {
-        hi = points[crossed]
-        if (crossed > 0) lo = points[crossed - 1]
-      }
+  // The runs at each number of decisions kept; none kept is the under run itself.
+  const kept = new Map<number, SplitTried>([[0, under]])
+  let lo = 0
+  let hi = path.length
+  while (hi - lo > 1 && budget > 0 && !ledger.stopReason()) {
+    const count = Math.min(POINTS_PER_ROUND, hi - lo - 1, budget)
+    const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
+    const deltas = await run(points.map(c => ({path: path.slice(0, c), tail})))
+    if (deltas.some(delta => delta === 0)) return tried
+    points.forEach((c, i) => kept.set(c, tried[tried.length - count + i]))
+    // The first point whose delta has left the under side closes the bracket from above.
+    const crossed = deltas.findIndex(delta => Math.sign(delta) !== sign)
+    if (crossed < 0) lo = points[count - 1]
+    else {
+      hi = points[crossed]
+      if (crossed > 0) lo = points[crossed - 1]
     }
-    return hi - lo === 1 ? {lo, hi} : undefined
   }
-  const at = (c: number): Candidate => ({path: path.slice(0, c), tail})
-  const cut = await bisect(0, path.length, at)
-  if (!cut) return tried
-  // The split at decision cut.lo loses more updates than are missing. Go on from the run that stops short of it,
+  if (hi - lo !== 1) return tried
+  // The split at decision lo loses more updates than are missing. Go on from the run that stops short of it,
   // whose tail splits nothing, and split single turns of that tail instead: a yield moved one decision point
   // earlier, onto the write it came just after. That loses what the other hart does in the one turn it then runs,
   // often a single update. Each round tries the next few such yields and keeps the one that comes closest
   // without going past.
-  let base = [...tried].reverse().find(entry => entry.candidate.path.length === cut.lo && entry.candidate.tail === tail)
+  let base = kept.get(lo)
   let delta = base?.evaluation.sharedDelta
-  let from = cut.lo + 1
+  let from = lo + 1
   while (base && delta !== undefined && budget > 0 && !ledger.stopReason()) {
     const decisions = base.evaluation.elasticDecisions ?? base.evaluation.taken
     const positions: number[] = []
