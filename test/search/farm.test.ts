@@ -44,8 +44,8 @@ if (missing) {
     await queue.add('interval', {format: 1, domain: 'nowhere', interval: 0, bundle: '0'.repeat(64), settings: {}}, {jobId: 'missing-bundle'})
     const failed = async (id: string): Promise<string> => {
       for (;;) {
-        const job = await Job.fromId(queue, id)
-        if (job && (await job.getState()) === 'failed') return job.failedReason
+        // The state before the job: a job read while still active keeps no reason.
+        if ((await queue.getJobState(id)) === 'failed') return (await Job.fromId(queue, id))!.failedReason
         await new Promise(resolve => setTimeout(resolve, 100))
       }
     }

@@ -107,8 +107,11 @@ async function submitAndWait(
   const collect = async (id: string): Promise<void> => {
     const data = pending.get(id)
     if (!data) return
-    const job = await guard(Job.fromId(queue, id))
-    const state = job ? await guard(job.getState()) : 'unknown'
+    // The state first, then the job: a job read before it finishes keeps no
+    // return value or failure reason even once its state says it has one.
+    let state = await guard(queue.getJobState(id))
+    const job = state === 'completed' || state === 'failed' ? await guard(Job.fromId(queue, id)) : undefined
+    if ((state === 'completed' || state === 'failed') && !job) state = 'unknown'
     if (state === 'active') running.add(id)
     if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return
     pending.delete(id)
