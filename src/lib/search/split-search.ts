@@ -110,8 +110,10 @@ export async function searchSplit(ledger: Ledger, seed: SplitTried, steps: numbe
  * the first c decisions of `over` and then goes on with `under`'s tail makes
  * the updates `over` lost up to there and, after, what that tail makes, so
  * its delta goes from `under`'s (c = 0) to `over`'s (all of them) in steps of
- * one split each. A bisection on c finds the split where it crosses; from
- * just before it, single splits of short turns further on make up the rest.
+ * one split each. A bisection on c finds the split where it crosses. The
+ * other hart's turn after that split is then cut short by a bisection on its
+ * length, and from the nearest run short of the target single splits of short
+ * turns further on make up the rest.
  */
 export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTried, steps: number): Promise<SplitTried[]> {
   const tried: SplitTried[] = []
@@ -145,14 +147,45 @@ export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTr
     }
   }
   if (hi - lo !== 1) return tried
-  // The split at decision lo loses more updates than are missing. Go on from the run that stops short of it,
-  // whose tail splits nothing, and split single turns of that tail instead: a yield moved one decision point
-  // earlier, onto the write it came just after. That loses what the other hart does in the one turn it then runs,
-  // often a single update. Each round tries the next few such yields and keeps the one that comes closest
-  // without going past.
+  // The split at decision lo loses more updates than are missing: all the other hart makes in the turn it runs
+  // then. Cut that turn short: the other hart yields after j of its decision points, and the updates the split
+  // loses grow with j one at a time, so a bisection on j looks for the turn that loses just enough. (Not strictly:
+  // the other hart yielding between its own read and write loses updates too, and then the bisection can miss.)
   let base = kept.get(lo)
-  let delta = base?.evaluation.sharedDelta
   let from = lo + 1
+  const turn = kept.get(hi)
+  const crossing = turn && (turn.evaluation.elasticDecisions ?? turn.evaluation.taken)
+  if (crossing && crossing[lo] === YIELD) {
+    let end = lo + 1
+    while (end < crossing.length && crossing[end] === CONTINUE) end++
+    // j = 0: the other hart yields at its first decision point; j = end - lo - 1: the turn as it was.
+    let a = 0
+    let b = end - lo - 1
+    while (b - a > 1 && budget > 0 && !ledger.stopReason()) {
+      const count = Math.min(POINTS_PER_ROUND, b - a - 1, budget)
+      const points = Array.from({length: count}, (_, i) => a + Math.round(((i + 1) * (b - a)) / (count + 1)))
+      const deltas = await run(points.map(j => ({path: Uint8Array.from(crossing.subarray(0, lo + 2 + j)).fill(YIELD, lo + 1 + j), tail})))
+      if (deltas.some(delta => delta === 0)) return tried
+      const start = tried.length - count
+      const crossed = deltas.findIndex(delta => Math.sign(delta) !== sign)
+      // The nearest run on the under side so far is where the single splits below go on from.
+      const last = crossed < 0 ? count - 1 : crossed - 1
+      if (last >= 0) {
+        base = tried[start + last]
+        from = lo + 2 + points[last]
+      }
+      if (crossed < 0) a = points[count - 1]
+      else {
+        b = points[crossed]
+        if (crossed > 0) a = points[crossed - 1]
+      }
+    }
+  }
+  // Then split single turns of the base's tail, which splits nothing: a yield moved one decision point earlier,
+  // onto the write it came just after. That loses what the other hart does in the one turn it then runs, often a
+  // single update. Each round tries the next few such yields and keeps the one that comes closest without going
+  // past.
+  let delta = base?.evaluation.sharedDelta
   while (base && delta !== undefined && budget > 0 && !ledger.stopReason()) {
     const decisions = base.evaluation.elasticDecisions ?? base.evaluation.taken
     const positions: number[] = []
