@@ -113,18 +113,18 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
   const elastic = ga.elasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack}}))
   seeds.unshift(...elastic)
   const paced: Evaluation[] = []
-  let settled: SplitTried[] = []
   // Only the clock stops the seeds early: a count checked between batches of the evaluator's size would make the
   // result depend on the number of workers.
   for (let i = 0; i < seeds.length && !ledger.found && ledger.stopReason() !== 'time'; i += ledger.concurrency) {
     paced.push(...(await ledger.evaluate(seeds.slice(i, i + ledger.concurrency))))
     // The elastic seeds are in: before the pace seeds, the shared word they missed (see split-search.ts).
     if (i + ledger.concurrency >= elastic.length && i < elastic.length && !ledger.found) {
-      settled = await settleSharedWord(ledger, elastic.map((candidate, j) => ({candidate, evaluation: paced[j]})), ga)
+      // Its runs stay out of the population: a find ends the search, and the near misses, at split shares between
+      // the ends, took over the GA's population and stalled it (bench/search.js: race found 3 of 5, not 5 of 5).
+      await settleSharedWord(ledger, elastic.map((candidate, j) => ({candidate, evaluation: paced[j]})), ga)
     }
   }
-  const tried = settled.map(({candidate, evaluation}) => toIndividual(evaluation, candidate))
-  const ranked = rank([...paced.map((evaluation, i) => toIndividual(evaluation, seeds[i])), ...tried])
+  const ranked = rank(paced.map((evaluation, i) => toIndividual(evaluation, seeds[i])))
   const others: Candidate[] = []
   if (!ledger.found) {
     for (let i = seeds.length; i < ga.populationSize; i++) {
@@ -139,7 +139,7 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
  * The split share of the elastic seed with the finest interleaving (the least
  * slack: it splits the most accesses, each losing the fewest updates), then
  * the cut search between the share's zero end and the nearest miss on the
- * other side of the target. Every run tried, for the first population.
+ * other side of the target. Every run tried.
  */
 async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSettings): Promise<SplitTried[]> {
   const slackOf = (run: SplitTried): number => (run.candidate.tail as ElasticTail).slack
