@@ -139,24 +139,23 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
  * The split share of the elastic seed with the finest interleaving (the least
  * slack: it splits the most accesses, each losing the fewest updates), then
  * the cut search between the share's zero end and the nearest miss on the
- * other side of the target. Every run tried.
+ * other side of the target. A run that reaches it ends the search (Ledger.found).
  */
-async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSettings): Promise<SplitTried[]> {
+async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSettings): Promise<void> {
   const slackOf = (run: SplitTried): number => (run.candidate.tail as ElasticTail).slack
   let seed: SplitTried | undefined
   for (const run of elastic) {
     if (run.evaluation.sharedDelta === undefined) continue
     if (!seed || slackOf(run) < slackOf(seed) || (slackOf(run) === slackOf(seed) && run.evaluation.fitness > seed.evaluation.fitness)) seed = run
   }
-  if (!seed) return []
+  if (!seed) return
   const split = await searchSplit(ledger, seed, ga.splitSteps)
   const under = split.find(run => (run.candidate.tail as ElasticTail).split === 0)
   const sign = Math.sign(under?.evaluation.sharedDelta ?? 0)
   const over = [seed, ...split]
     .filter(run => !run.evaluation.found && run.evaluation.sharedDelta !== undefined && Math.sign(run.evaluation.sharedDelta) === -sign)
     .sort((a, b) => Math.abs(a.evaluation.sharedDelta!) - Math.abs(b.evaluation.sharedDelta!))[0]
-  const cut = under && over && !ledger.found && sign !== 0 ? await searchCut(ledger, over, under, ga.cutSteps) : []
-  return [...split, ...cut]
+  if (under && over && !ledger.found && sign !== 0) await searchCut(ledger, over, under, ga.cutSteps)
 }
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {

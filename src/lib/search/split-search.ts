@@ -128,25 +128,16 @@ export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTr
     budget -= candidates.length
     return runDeltas(ledger, candidates, tried)
   }
+  const room = (): number => (ledger.stopReason() ? 0 : budget)
   // The runs at each number of decisions kept; none kept is the under run itself.
   const kept = new Map<number, SplitTried>([[0, under]])
-  let lo = 0
-  let hi = path.length
-  while (hi - lo > 1 && budget > 0 && !ledger.stopReason()) {
-    const count = Math.min(POINTS_PER_ROUND, hi - lo - 1, budget)
-    const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
+  const cut = await narrow(0, path.length, sign, room, async points => {
     const deltas = await run(points.map(c => ({path: path.slice(0, c), tail})))
-    if (deltas.some(delta => delta === 0)) return tried
-    points.forEach((c, i) => kept.set(c, tried[tried.length - count + i]))
-    // The first point whose delta has left the under side closes the bracket from above.
-    const crossed = deltas.findIndex(delta => Math.sign(delta) !== sign)
-    if (crossed < 0) lo = points[count - 1]
-    else {
-      hi = points[crossed]
-      if (crossed > 0) lo = points[crossed - 1]
-    }
-  }
-  if (hi - lo !== 1) return tried
+    points.forEach((c, i) => kept.set(c, tried[tried.length - points.length + i]))
+    return deltas
+  })
+  if (!cut || cut.hi - cut.lo !== 1) return tried
+  const {lo, hi} = cut
   // The split at decision lo loses more updates than are missing: all the other hart makes in the turn it runs
   // then. Cut that turn short: the other hart yields after j of its decision points, and the updates the split
   // loses grow with j one at a time, so a bisection on j looks for the turn that loses just enough. (Not strictly:
@@ -159,34 +150,25 @@ export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTr
     let end = lo + 1
     while (end < crossing.length && crossing[end] === CONTINUE) end++
     // j = 0: the other hart yields at its first decision point; j = end - lo - 1: the turn as it was.
-    let a = 0
-    let b = end - lo - 1
-    while (b - a > 1 && budget > 0 && !ledger.stopReason()) {
-      const count = Math.min(POINTS_PER_ROUND, b - a - 1, budget)
-      const points = Array.from({length: count}, (_, i) => a + Math.round(((i + 1) * (b - a)) / (count + 1)))
+    const shortened = await narrow(0, end - lo - 1, sign, room, async points => {
       const deltas = await run(points.map(j => ({path: Uint8Array.from(crossing.subarray(0, lo + 2 + j)).fill(YIELD, lo + 1 + j), tail})))
-      if (deltas.some(delta => delta === 0)) return tried
-      const start = tried.length - count
-      const crossed = deltas.findIndex(delta => Math.sign(delta) !== sign)
       // The nearest run on the under side so far is where the single splits below go on from.
-      const last = crossed < 0 ? count - 1 : crossed - 1
+      const crossed = deltas.findIndex(delta => Math.sign(delta) !== sign)
+      const last = crossed < 0 ? points.length - 1 : crossed - 1
       if (last >= 0) {
-        base = tried[start + last]
+        base = tried[tried.length - points.length + last]
         from = lo + 2 + points[last]
       }
-      if (crossed < 0) a = points[count - 1]
-      else {
-        b = points[crossed]
-        if (crossed > 0) a = points[crossed - 1]
-      }
-    }
+      return deltas
+    })
+    if (!shortened) return tried
   }
   // Then split single turns of the base's tail, which splits nothing: a yield moved one decision point earlier,
   // onto the write it came just after. That loses what the other hart does in the one turn it then runs, often a
   // single update. Each round tries the next few such yields and keeps the one that comes closest without going
   // past.
   let delta = base?.evaluation.sharedDelta
-  while (base && delta !== undefined && budget > 0 && !ledger.stopReason()) {
+  while (base && delta !== undefined && room() > 0) {
     const decisions = base.evaluation.elasticDecisions ?? base.evaluation.taken
     const positions: number[] = []
     for (let p = Math.max(1, from); p < decisions.length && positions.length < Math.min(2 * POINTS_PER_ROUND, budget); p++) {
@@ -206,4 +188,33 @@ export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTr
     delta = deltas[best]
   }
   return tried
+}
+
+/**
+ * Narrows a bracket [lo, hi] whose lo end lies on the `sign` side of the
+ * target and whose hi end does not: each round runs `round` at up to
+ * POINTS_PER_ROUND points between, as many as `room` allows, and the first
+ * point that left the `sign` side closes the bracket from above. Returns the
+ * bracket, or undefined when a run reached the target (delta 0).
+ */
+async function narrow(
+  lo: number,
+  hi: number,
+  sign: number,
+  room: () => number,
+  round: (points: number[]) => Promise<number[]>,
+): Promise<{lo: number; hi: number} | undefined> {
+  for (let left = room(); hi - lo > 1 && left > 0; left = room()) {
+    const count = Math.min(POINTS_PER_ROUND, hi - lo - 1, left)
+    const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
+    const deltas = await round(points)
+    if (deltas.some(delta => delta === 0)) return undefined
+    const crossed = deltas.findIndex(delta => Math.sign(delta) !== sign)
+    if (crossed < 0) lo = points[count - 1]
+    else {
+      hi = points[crossed]
+      if (crossed > 0) lo = points[crossed - 1]
+    }
+  }
+  return {lo, hi}
 }

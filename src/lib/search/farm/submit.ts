@@ -110,8 +110,9 @@ async function submitAndWait(
     // The state first, then the job: a job read before it finishes keeps no
     // return value or failure reason even once its state says it has one.
     let state = await guard(queue.getJobState(id))
-    const job = state === 'completed' || state === 'failed' ? await guard(Job.fromId(queue, id)) : undefined
-    if ((state === 'completed' || state === 'failed') && !job) state = 'unknown'
+    const finished = state === 'completed' || state === 'failed'
+    const job = finished ? await guard(Job.fromId(queue, id)) : undefined
+    if (finished && !job) state = 'unknown'
     if (state === 'active') running.add(id)
     if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return
     pending.delete(id)
