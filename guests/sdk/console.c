@@ -107,10 +107,19 @@ void printf(const char *fmt, ...) {
   va_end(ap);
 }
 
+/*
+ * The panicking hart keeps the console lock until the machine stops: a hart
+ * that panics or prints a moment later waits, so the output ends with the
+ * first panic's whole line instead of a fragment of the next one's.
+ */
 void sdk_panic(const char *fmt, ...) {
+  char line[256];
   va_list ap;
   va_start(ap, fmt);
-  print_locked(fmt, ap, "\n");
+  vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
+  spin_lock(&console_lock);
+  uart_puts(line);
+  uart_puts("\n");
   sdk_fail(SDK_EXIT_PANIC);
 }
