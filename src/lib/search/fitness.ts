@@ -98,8 +98,11 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
 function wordDelta(actual: Uint8Array, expected: Uint8Array, offset: number): number | undefined {
   const at = offset & ~3
   if (at + 4 > actual.length || at + 4 > expected.length) return undefined
-  const word = (bytes: Uint8Array): number => (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0
-  return word(actual) - word(expected)
+  return wordAt(actual, at) - wordAt(expected, at)
+}
+
+function wordAt(bytes: Uint8Array, at: number): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0
 }
 
 /** Tallies one unit of state; returns the offset of its first differing byte, -1 if it matches. */
@@ -109,10 +112,15 @@ function compare(tally: Tally, actual: Uint8Array, expected: Uint8Array, describ
   let differingBits = 0
   let firstOffset = -1
   for (let i = 0; i < shared; i++) {
-    const difference = actual[i] ^ expected[i]
-    if (difference === 0) continue
-    differingBits += BITS_SET[difference]
+    if (actual[i] === expected[i]) continue
     if (firstOffset < 0) firstOffset = i
+    const at = i & ~3
+    if (at + 4 > shared) {
+      differingBits += BITS_SET[actual[i] ^ expected[i]]
+      continue
+    }
+    differingBits += wordDistance(actual, expected, at)
+    i = at + 3
   }
   if (firstOffset < 0 && actual.length !== expected.length) firstOffset = shared
   tally.bits += 8 * length
@@ -123,7 +131,19 @@ function compare(tally: Tally, actual: Uint8Array, expected: Uint8Array, describ
   return firstOffset
 }
 
-/** Set bits of each byte value: a counter one off its target is closer than one a hundred off. */
+/**
+ * How many of a differing aligned 32-bit word's bits count as wrong: the bit
+ * length of the arithmetic difference. Guest state is mostly counters,
+ * indices and pointers, where a word 8 above its target is farther than one
+ * 1 below, though the first differs in one bit (0x1909 against 0x1901) and
+ * the second in nine (0x18ff against 0x1900). Counted in bits, a run 8 or 16
+ * updates off held the GA's best for thousands of evaluations.
+ */
+function wordDistance(actual: Uint8Array, expected: Uint8Array, at: number): number {
+  return 32 - Math.clz32(Math.abs(wordAt(actual, at) - wordAt(expected, at)))
+}
+
+/** Set bits of each byte value, for the bytes of a unit's tail that fill no whole word. */
 const BITS_SET = Uint8Array.from({length: 256}, (_, byte) => {
   let count = 0
   for (let b = byte; b; b >>= 1) count += b & 1
