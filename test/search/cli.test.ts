@@ -47,6 +47,15 @@ t.test('a period first, then the rest: finished intervals are not searched again
   t.equal(all.report.found + all.report.notFound, intervals)
 })
 
+t.test('a period that holds no interval, or lies outside the log, is one clear usage error', async t => {
+  const empty = cli(['search', logDir, '--from', '1', '--to', '1'])
+  t.equal(empty.status, 2)
+  t.equal(empty.stderr, 'reseer-xl: period 1..1 holds no interval: --to must be after --from; interval 1 is --from 1 --to 2\n')
+  const beyond = cli(['search', logDir, '--from', '0', '--to', '999'])
+  t.equal(beyond.status, 2)
+  t.match(beyond.stderr, /^reseer-xl: period 0\.\.999 is not within the log's checkpoints 0\.\.\d+\n$/)
+})
+
 t.test('the same seed finds the same paths', async t => {
   const again = search(['--redo', ...small])
   const reader = LogReader.open(logDir)

@@ -57,8 +57,13 @@ export function periodOf(reader: LogReader, logDir: string, from?: number, to?: 
   if (last < 1) throw new ReseerError(`${logDir} has ${reader.checkpointCount} checkpoint(s): nothing between two checkpoints to search`, {code: 'ENOINTERVAL'})
   const start = from ?? 0
   const end = to ?? last
-  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > last || start >= end) {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > last) {
     throw new ReseerError(`period ${start}..${end} is not within the log's checkpoints 0..${last}`, {code: 'EUSAGE', exitCode: 2})
+  }
+  if (start >= end) {
+    // --from and --to name checkpoints: interval k lies between checkpoints k and k+1.
+    const hint = start < last ? `; interval ${start} is --from ${start} --to ${start + 1}` : ''
+    throw new ReseerError(`period ${start}..${end} holds no interval: --to must be after --from${hint}`, {code: 'EUSAGE', exitCode: 2})
   }
   return {from: start, to: end}
 }
