@@ -30,6 +30,7 @@ async function timed(evaluator, settings) {
 }
 
 const rows = []
+const paired = []
 for (const workload of ['race', 'pingpong']) {
   for (const budget of budgets) {
     const stats = {ga: [], random: [], exhaustive: []}
@@ -41,6 +42,14 @@ for (const workload of ['race', 'pingpong']) {
         const {result, ms} = await timed(new LocalEvaluator(runner), {strategy, seed: secret, maxEvaluations: cap})
         stats[strategy].push({found: result.found, evaluations: result.evaluations, ms, decisions})
       }
+    }
+    // The evaluations each baseline needed against the GA's, on the intervals both found.
+    for (const baseline of ['random', 'exhaustive']) {
+      const both = secrets.map((_, i) => i).filter(i => stats.ga[i].found && stats[baseline][i].found)
+      const ga = both.reduce((n, i) => n + stats.ga[i].evaluations, 0)
+      const other = both.reduce((n, i) => n + stats[baseline][i].evaluations, 0)
+      paired.push({workload, 'budget/hart': budget, baseline, 'found by both': `${both.length}/${secrets.length}`,
+        'ga evals': both.length ? ga : '-', 'baseline evals': both.length ? other : '-', 'baseline/ga': both.length ? (other / ga).toFixed(1) + 'x' : '-'})
     }
     for (const strategy of ['ga', 'random', 'exhaustive']) {
       const runs = stats[strategy]
@@ -62,6 +71,8 @@ for (const workload of ['race', 'pingpong']) {
 }
 console.log(`search benchmark, GA/random/exhaustive capped at ${cap} evaluations per interval`)
 console.table(rows)
+console.log('on the intervals both found: evaluations in all, the GA against each baseline')
+console.table(paired)
 
 // The pool: the same fixed batch of random paths with one and with two workers.
 const arg = {workload: 'pingpong', budget: budgets.at(-1), secret: 1}
