@@ -35,6 +35,23 @@ export type ElasticTail = {kind: 'elastic'; slack: number; split?: number}
 export interface Candidate {
   path: Path
   tail?: TailPolicy
+  /** Report the run's hand-overs (Evaluation.handovers); the run starts from the checkpoint, not from a cached prefix. */
+  handovers?: boolean
+}
+
+/**
+ * The run's hand-overs between harts, for a candidate that asked for them: at
+ * decision `at[i]` (an index into Evaluation.taken, a yield) hart `hart[i]`
+ * held back its next access to a shared page, a write when `held[i]` is 1 (a
+ * read when 0), and the hart that ran next went on with the access it had
+ * held back when it last yielded: a write (1), a read (0), or unknown (2: it
+ * had not yielded in this run).
+ */
+export interface Handovers {
+  at: Uint32Array
+  hart: Uint8Array
+  held: Uint8Array
+  nextHeld: Uint8Array
 }
 
 /** How a run of an interval ended. */
@@ -75,6 +92,8 @@ export interface Evaluation {
    * `taken` would run the spins the pass stood for twice.
    */
   elasticDecisions?: Path
+  /** When the candidate asked for them (Candidate.handovers). */
+  handovers?: Handovers
 }
 
 export interface Evaluator {

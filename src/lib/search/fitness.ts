@@ -91,6 +91,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
     ...(outcome.divergence ? {divergence: outcome.divergence} : {}),
     ...(firstDifference ? {firstDifference} : {}),
     ...(sharedDelta !== undefined ? {sharedDelta} : {}),
+    ...(outcome.handovers ? {handovers: outcome.handovers} : {}),
   }
 }
 

@@ -14,10 +14,13 @@ import type {Path} from './path.js'
 import {SeededRandom} from './prng.js'
 import type {GaSettings} from './settings.js'
 import {searchCut, searchSplit, type SplitTried} from './split-search.js'
+import {searchSwaps} from './swap-search.js'
 
 interface Individual {
   path: Path
   fitness: number
+  /** The run's own evaluation: what the swap search starts from. */
+  evaluation: Evaluation
   /** The tail of the seed it descends from (a pace or an elastic run); its children follow it after their changed decisions. */
   tail?: PaceTail | ElasticTail
 }
@@ -31,6 +34,8 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
   ledger.endGeneration('ga')
   let bestFitness = population[0].fitness
   let stalled = 0
+  // The runs the swap search started from, by path: a stall on the same best does not repeat it.
+  const swappedFrom = new Set<Path>()
   for (;;) {
     const stop = ledger.stopReason()
     if (stop) return ledger.result('ga', stop)
@@ -47,6 +52,9 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       // one point, and paths with 8 to 64 flips (on short paths that is a
       // fresh random schedule).
       stalled = 0
+      const settled = await swapFromBest(ledger, population[0], swappedFrom)
+      if (settled) population = rank([...population.slice(0, -1), settled])
+      if (ledger.found) continue
       const best = population[0].path
       const length = Math.max(1, best.length)
       while (children.length + elites.length < ga.populationSize) {
@@ -155,14 +163,47 @@ async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSet
   const over = [seed, ...split]
     .filter(run => !run.evaluation.found && run.evaluation.sharedDelta !== undefined && Math.sign(run.evaluation.sharedDelta) === -sign)
     .sort((a, b) => Math.abs(a.evaluation.sharedDelta!) - Math.abs(b.evaluation.sharedDelta!))[0]
-  if (under && over && !ledger.found && sign !== 0) await searchCut(ledger, over, under, ga.cutSteps)
+  const cut = under && over && !ledger.found && sign !== 0 ? await searchCut(ledger, over, under, ga.cutSteps) : []
+  // The nearest miss of them all, brought onto the target one update at a time (see swap-search.ts).
+  const nearest = nearestMiss([...elastic, ...split, ...cut])
+  if (nearest && !ledger.found && ga.swapSteps > 0) await searchSwaps(ledger, nearest.evaluation, ga.swapSteps)
+}
+
+/** The run whose shared word is the fewest updates off its target (not on it), the fitter of equals; undefined if none. */
+function nearestMiss(runs: readonly SplitTried[]): SplitTried | undefined {
+  let nearest: SplitTried | undefined
+  for (const run of runs) {
+    const delta = run.evaluation.sharedDelta
+    if (delta === undefined || delta === 0 || run.evaluation.found) continue
+    const best = nearest && Math.abs(nearest.evaluation.sharedDelta!)
+    if (!nearest || Math.abs(delta) < best! || (Math.abs(delta) === best && run.evaluation.fitness > nearest.evaluation.fitness)) nearest = run
+  }
+  return nearest
+}
+
+/**
+ * On a stall, the swap search from the best individual, once per path: the
+ * GA's own near misses are often a few updates off, which no flip or shift
+ * among a million decisions finds. Its fittest run joins the population (in
+ * place of the worst) when it is fitter than the best.
+ */
+async function swapFromBest(ledger: Ledger, best: Individual, swappedFrom: Set<Path>): Promise<Individual | undefined> {
+  const steps = ledger.settings.ga.swapSteps
+  const delta = best.evaluation.sharedDelta
+  if (steps === 0 || delta === undefined || delta === 0 || swappedFrom.has(best.evaluation.taken)) return undefined
+  swappedFrom.add(best.evaluation.taken)
+  const tried = await searchSwaps(ledger, best.evaluation, steps)
+  let fittest: SplitTried | undefined
+  for (const run of tried) if (!fittest || run.evaluation.fitness > fittest.evaluation.fitness) fittest = run
+  if (!fittest || fittest.evaluation.fitness <= best.fitness) return undefined
+  return toIndividual(fittest.evaluation, {path: fittest.evaluation.taken})
 }
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {
   const tail = candidate.tail?.kind === 'pace' || candidate.tail?.kind === 'elastic' ? candidate.tail : undefined
   // An elastic individual keeps the pass's own decisions: its children take a prefix of them with the same tail.
   const path = tail?.kind === 'elastic' && evaluation.elasticDecisions ? evaluation.elasticDecisions : evaluation.taken
-  return {path, fitness: evaluation.fitness, ...(tail ? {tail} : {})}
+  return {path, fitness: evaluation.fitness, evaluation, ...(tail ? {tail} : {})}
 }
 
 /**

@@ -8,7 +8,7 @@
 // built: the runner takes that state as the root of every run.
 
 import {ReseerError} from '../cli/errors.js'
-import type {Candidate, ElasticTail, Evaluation, PaceTail, RunEnd, TailPolicy} from './evaluator.js'
+import type {Candidate, ElasticTail, Evaluation, Handovers, PaceTail, RunEnd, TailPolicy} from './evaluator.js'
 import {scoreRun} from './fitness.js'
 import {CONTINUE, DEFAULT_DECISION, YIELD} from './path.js'
 import {PaceModel, type PaceMarks} from './pace.js'
@@ -144,6 +144,7 @@ export interface RunOutcome {
   budget: number
   eventsMatched: number
   eventsTotal: number
+  handovers?: Handovers
 }
 
 export class IntervalRunner<Snapshot = unknown> {
@@ -224,8 +225,11 @@ export class IntervalRunner<Snapshot = unknown> {
     let atDecision = false
     // Whether the access the running hart stopped before is a write (see PaceTail.split).
     let atWrite = false
+    // Per hart, what the access it held back at its last yield is (see Handovers), for a candidate that asks.
+    const handovers = candidate.handovers ? new HandoverLog() : undefined
+    const held = new Array<number>(harts).fill(HELD_UNKNOWN)
 
-    const hit = this.cache.maxBytes > 0 ? this.cache.longest(path, tail.kind === 'continue' ? DEFAULT_DECISION : undefined) : undefined
+    const hit = this.cache.maxBytes > 0 && !handovers ? this.cache.longest(path, tail.kind === 'continue' ? DEFAULT_DECISION : undefined) : undefined
     if (hit) {
       machine.restore(hit.entry.machine)
       pending = [...hit.entry.pending]
@@ -263,7 +267,11 @@ export class IntervalRunner<Snapshot = unknown> {
           taken.push(bit)
           hash.push(bit)
           pending[hart] = true
-          if (bit === YIELD) current = this.nextRunnable(hart, done)
+          if (bit === YIELD) {
+            current = this.nextRunnable(hart, done)
+            if (handovers && current !== hart) handovers.push(index, hart, atWrite ? 1 : 0, held[current])
+            held[hart] = atWrite ? 1 : 0
+          }
         }
       }
 
@@ -299,6 +307,7 @@ export class IntervalRunner<Snapshot = unknown> {
         hash.pushRun(CONTINUE, stop.passed)
       }
       pending[hart] = false
+      if (stop.kind !== 'decision') held[hart] = HELD_UNKNOWN
       sinceSnapshot += machine.retired(hart) - before
       if (stop.kind === 'budget') {
         done[hart] = true
@@ -335,7 +344,10 @@ export class IntervalRunner<Snapshot = unknown> {
       eventsMatched += Math.min(machine.eventsDelivered(hart), problem.eventCounts[hart])
       eventsTotal += problem.eventCounts[hart]
     }
-    return {taken: taken.bits.slice(0, taken.length), end, divergence, executed, budget, eventsMatched, eventsTotal}
+    return {
+      taken: taken.bits.slice(0, taken.length), end, divergence, executed, budget, eventsMatched, eventsTotal,
+      ...(handovers ? {handovers: handovers.done()} : {}),
+    }
   }
 
   /**
@@ -660,6 +672,28 @@ export function withExtraTurns(path: Uint8Array, extra: ReadonlyMap<number, numb
   }
   out.set(path.subarray(from), to)
   return out
+}
+
+/** Handovers.nextHeld of a hart that has not yielded in the run. */
+const HELD_UNKNOWN = 2
+
+/** The hand-overs of a run (see Handovers), grown as the run goes. */
+class HandoverLog {
+  private at: number[] = []
+  private hart: number[] = []
+  private held: number[] = []
+  private nextHeld: number[] = []
+
+  push(at: number, hart: number, held: number, nextHeld: number): void {
+    this.at.push(at)
+    this.hart.push(hart)
+    this.held.push(held)
+    this.nextHeld.push(nextHeld)
+  }
+
+  done(): Handovers {
+    return {at: Uint32Array.from(this.at), hart: Uint8Array.from(this.hart), held: Uint8Array.from(this.held), nextHeld: Uint8Array.from(this.nextHeld)}
+  }
 }
 
 /** The decisions a run takes, one per byte as paths hold them, grown as the run goes. */

@@ -152,7 +152,7 @@ export class Ledger {
 function keyOf(candidate: Candidate): string {
   const tail = candidate.tail ?? {kind: 'continue'}
   const split = tail.kind !== 'continue' && tail.split !== undefined && tail.split !== 1 ? `x${tail.split}` : ''
-  const prefix = tail.kind === 'continue' ? 'c' : tail.kind === 'elastic' ? `e${tail.slack}${split}` : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}${split}`
+  const prefix = (candidate.handovers ? 'h' : '') + (tail.kind === 'continue' ? 'c' : tail.kind === 'elastic' ? `e${tail.slack}${split}` : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}${split}`)
   const path = candidate.path
   if (path.length <= 64) return `${prefix}:${pathToString(path)}`
   return `${prefix}:${path.length}:${createHash('sha256').update(path).digest('base64')}`
@@ -160,7 +160,7 @@ function keyOf(candidate: Candidate): string {
 
 /** The bytes of decisions a remembered run holds. */
 function pathBytes(evaluation: Evaluation): number {
-  return evaluation.taken.length + (evaluation.elasticDecisions?.length ?? 0)
+  return evaluation.taken.length + (evaluation.elasticDecisions?.length ?? 0) + 7 * (evaluation.handovers?.at.length ?? 0)
 }
 
 /** Bytes of remembered runs (their paths, mostly) kept at most, whatever memoEntries allows. */

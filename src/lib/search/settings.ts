@@ -45,6 +45,12 @@ export interface GaSettings {
   splitSteps: number
   /** Runs at most spent settling the shared word between the split share's nearest miss and its zero end (see searchCut). */
   cutSteps: number
+  /**
+   * Runs at most spent, each time, bringing a near miss's shared word onto its
+   * target by swapping accesses at hand-overs (see swap-search.ts): after the
+   * cut search, and on the best individual when the GA stalls; 0 turns it off.
+   */
+  swapSteps: number
   /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
   paceChildRate: number
 }
@@ -86,6 +92,7 @@ export const DEFAULT_GA: GaSettings = {
   paceChildRate: 0.7,
   splitSteps: 12,
   cutSteps: 160,
+  swapSteps: 48,
 }
 
 export const DEFAULT_SETTINGS: SearchSettings = {
@@ -137,6 +144,7 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   probability('ga.paceChildRate', ga.paceChildRate)
   whole('ga.splitSteps', ga.splitSteps, 0)
   whole('ga.cutSteps', ga.cutSteps, 0)
+  whole('ga.swapSteps', ga.swapSteps, 0)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
   if (!Array.isArray(ga.elasticSlacks) || ga.elasticSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
     bad('ga.elasticSlacks', ga.elasticSlacks, 'a list of non-negative numbers')
