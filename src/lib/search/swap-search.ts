@@ -6,14 +6,16 @@
 // makes in the turn it then runs, often dozens, and the count jumps past its
 // target. A finer step is a swap at a hand-over: the last access of the hart
 // that yields and the first access of the hart that runs next change places,
-// and every turn after keeps its length, so nothing else moves. Where the
-// yielding hart held back a write (it had read the word, and the other hart's
-// first access is a write too), the swap lets it read that write: one update
-// less is lost. Where both held back a read (the yielding hart had just
-// written), the other hart reads the word before that write and later writes
-// over it: one more is lost. Swaps far apart do not touch each other, so a set
-// of n of them moves the word by about n, one step at a time, and a bisection
-// on n finds the set that lands on the target exactly.
+// and every turn after keeps its length, so nothing else moves. Where both
+// held back a read (the yielding hart had just written the word), the next
+// hart now reads it before that write and later writes over it: exactly one
+// more update is lost (race, synthetic intervals: 126 swaps of 126). Where
+// the yielding hart held back a read and the next hart a write (it had read
+// the word before it yielded), that write goes before the yielding hart's
+// last: mostly fewer are lost, by one or by dozens. Swaps far apart do not touch each
+// other. So a word above its target (too few lost) comes down by sets of n
+// 'lose' swaps, one update per swap, and a bisection on n lands on it; a word
+// below it is first brought above it by sets of 'keep' swaps.
 //
 // Like the searches it follows, it knows nothing of the guest: the word is
 // whatever differs first on a shared page, the accesses' kinds come from the
@@ -21,107 +23,160 @@
 
 import type {Candidate, Evaluation, Handovers} from './evaluator.js'
 import type {Ledger} from './ledger.js'
-import {YIELD, type Path} from './path.js'
+import {CONTINUE, YIELD, type Path} from './path.js'
 import type {SplitTried} from './split-search.js'
 
 /** Candidates each round runs side by side: fixed, so that the result does not depend on the number of workers. */
 const POINTS_PER_ROUND = 2
 
+/** Single swaps tried from one run before the search gives up on it. */
+const SINGLE_TRIES = 12
+
 /**
- * From `base` (a run whose sharedDelta is not 0), runs sets of swaps of the
- * kind that moves the word towards its target, at most `steps` runs, until one
- * reaches the target, the word lands on it or the ledger says stop; when the
- * word lands on its target with other state still off, or the swaps jump past
- * it, it starts again from the nearest run, while steps last. Returns every
- * run tried with its evaluation.
+ * From `base` (a run whose sharedDelta is not 0), at most `steps` runs: sets
+ * of swaps of the kind that moves the word towards its target, as many as a
+ * doubling and then a bisection on their number find; when no set comes
+ * nearer, single swaps one at a time. Each time from the nearest run so far
+ * (below the target, the nearest above it, from where 'lose' swaps step down
+ * exactly), until a run reaches the target, the word comes no nearer or the
+ * ledger says stop. Returns every run tried with its evaluation.
  */
 export async function searchSwaps(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'sharedDelta'>, steps: number): Promise<SplitTried[]> {
   const tried: SplitTried[] = []
   let budget = steps
-  let from = base
-  const seen = new Set<number>()
-  while (budget > 0 && !ledger.stopReason()) {
-    const delta = from.sharedDelta
-    if (delta === undefined || delta === 0 || seen.has(delta)) break
-    seen.add(delta)
-    const described = await runCounted([{path: from.taken, handovers: true}])
-    const start = described[0]
-    if (!start || start.found || start.sharedDelta !== delta || !start.handovers) break
-    const order = spread(swapPoints(start.taken, start.handovers, delta < 0))
-    if (order.length === 0) break
-    const sign = Math.sign(delta)
-    const deltaAt = new Map<number, number>([[0, delta]])
-    const runs = new Map<number, Evaluation>([[0, start]])
-    const runSets = async (counts: number[]): Promise<void> => {
-      const evaluations = await runCounted(counts.map(n => ({path: withSwaps(start.taken, order.slice(0, n))})))
-      evaluations.forEach((evaluation, i) => {
-        deltaAt.set(counts[i], evaluation.found ? 0 : evaluation.sharedDelta ?? 0)
-        runs.set(counts[i], evaluation)
-      })
-    }
-    // Doubling until the word crosses its target (or the swaps run out), then a bisection.
-    let lo = 0
-    let hi = -1
-    for (let n = 1; hi < 0 && budget > 0 && !ledger.stopReason(); n *= 2 * POINTS_PER_ROUND) {
-      const counts = [...new Set([Math.min(n, order.length), Math.min(2 * n, order.length)])].filter(c => !deltaAt.has(c))
-      if (counts.length === 0) break
-      await runSets(counts)
-      for (const c of counts.sort((a, b) => a - b)) {
-        const d = deltaAt.get(c)!
-        if (Math.sign(d) === sign) lo = Math.max(lo, c)
-        else if (hi < 0) hi = c
-      }
-      if (2 * n >= order.length) break
-    }
-    while (hi > lo + 1 && budget > 0 && !ledger.stopReason() && deltaAt.get(hi) !== 0) {
-      const count = Math.min(POINTS_PER_ROUND, hi - lo - 1)
-      const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
-      await runSets(points)
-      for (const c of points) {
-        const d = deltaAt.get(c)!
-        if (d === 0) {
-          hi = c
-          break
-        }
-        if (Math.sign(d) === sign) lo = Math.max(lo, c)
-        else hi = Math.min(hi, c)
-      }
-    }
-    if (ledger.found) break
-    // Go on from the nearest run: it has other hand-overs, and other swaps.
-    let nearest = start
-    for (const evaluation of runs.values()) {
-      const d = evaluation.sharedDelta
-      if (d !== undefined && d !== 0 && Math.abs(d) < Math.abs(nearest.sharedDelta!)) nearest = evaluation
-    }
-    if (nearest === start) break
-    from = nearest
-  }
-  return tried
-
-  async function runCounted(candidates: Candidate[]): Promise<Evaluation[]> {
+  const room = (): boolean => budget > 0 && !ledger.stopReason()
+  const runCounted = async (candidates: Candidate[]): Promise<Evaluation[]> => {
     budget -= candidates.length
     const evaluations = await ledger.evaluate(candidates)
     evaluations.forEach((evaluation, i) => tried.push({candidate: candidates[i], evaluation}))
     return evaluations
   }
+  let delta = base.sharedDelta
+  let path = base.taken
+  while (delta !== undefined && delta !== 0 && room()) {
+    const [start] = await runCounted([{path, handovers: true}])
+    if (start.found || start.sharedDelta !== delta || !start.handovers) break
+    const order = spread(swapPoints(start.taken, start.handovers, delta > 0 ? 'lose' : 'keep'))
+    const runs = await swapSets(start, order, runCounted, room)
+    // From above the target, 'lose' swaps take one update each: the way down to it is exact.
+    let next = delta < 0 ? closestAbove(runs) : undefined
+    next ??= nearest(runs, start)
+    if (!ledger.found && next === start) next = await singleSwaps(start, order, runCounted, room)
+    if (ledger.found || !next || next === start) break
+    delta = next.sharedDelta
+    path = next.taken
+  }
+  return tried
+}
+
+type RunCounted = (candidates: Candidate[]) => Promise<Evaluation[]>
+
+/** Whether `run` is a miss whose shared word is nearer its target than `than`'s, or as near and fitter. */
+function nearer(run: Evaluation | undefined, than: Evaluation): boolean {
+  const d = run?.sharedDelta
+  if (!run || d === undefined || d === 0 || run.found) return false
+  const other = Math.abs(than.sharedDelta!)
+  return Math.abs(d) < other || (Math.abs(d) === other && run.fitness > than.fitness)
+}
+
+/** The nearest miss of `runs`, `start` if none is nearer than it. */
+function nearest(runs: readonly Evaluation[], start: Evaluation): Evaluation {
+  let best = start
+  for (const run of runs) if (nearer(run, best)) best = run
+  return best
+}
+
+/** The miss of `runs` whose word is the least above its target, if any is above it. */
+function closestAbove(runs: readonly Evaluation[]): Evaluation | undefined {
+  let best: Evaluation | undefined
+  for (const run of runs) {
+    const d = run.sharedDelta
+    if (run.found || d === undefined || d <= 0) continue
+    if (!best || d < best.sharedDelta! || (d === best.sharedDelta && run.fitness > best.fitness)) best = run
+  }
+  return best
 }
 
 /**
- * The decision indices (yields in `path`) where a swap moves the word the way
- * asked: `fewerLost` picks hand-overs where the yielding hart held back a
- * write and the next hart goes on with a write; otherwise where both held back
- * a read. No two are closer than three decisions, so that swaps never share a
- * decision.
+ * The first n swaps of `order` applied together, n doubling until the word
+ * crosses its target (or the swaps run out), then a bisection on n between
+ * the last count short of it and the first past it. Returns the runs.
  */
-export function swapPoints(path: Path, handovers: Handovers, fewerLost: boolean): number[] {
-  const want = fewerLost ? 1 : 0
+async function swapSets(start: Evaluation, order: number[], run: RunCounted, room: () => boolean): Promise<Evaluation[]> {
+  const sign = Math.sign(start.sharedDelta!)
+  const runs = new Map<number, Evaluation>([[0, start]])
+  const deltaAt = (n: number): number => (runs.get(n)!.found ? 0 : runs.get(n)!.sharedDelta ?? 0)
+  const runSets = async (counts: number[]): Promise<void> => {
+    const evaluations = await run(counts.map(n => ({path: withSwaps(start.taken, order.slice(0, n))})))
+    evaluations.forEach((evaluation, i) => runs.set(counts[i], evaluation))
+  }
+  let lo = 0
+  let hi = -1
+  for (let n = 1; hi < 0 && n <= order.length && room(); n *= 2 * POINTS_PER_ROUND) {
+    const counts = [...new Set([n, Math.min(2 * n, order.length)])].filter(c => !runs.has(c))
+    await runSets(counts)
+    for (const c of counts) {
+      if (Math.sign(deltaAt(c)) === sign) lo = Math.max(lo, c)
+      else if (hi < 0) hi = c
+    }
+  }
+  while (hi > lo + 1 && deltaAt(hi) !== 0 && room()) {
+    const count = Math.min(POINTS_PER_ROUND, hi - lo - 1)
+    const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
+    await runSets(points)
+    for (const c of points) {
+      if (deltaAt(c) === 0) {
+        hi = c
+        break
+      }
+      if (Math.sign(deltaAt(c)) === sign) lo = Math.max(lo, c)
+      else hi = Math.min(hi, c)
+    }
+  }
+  return [...runs.values()]
+}
+
+/**
+ * Swaps of `order` one at a time, a round of POINTS_PER_ROUND at once, until
+ * one comes nearer (or SINGLE_TRIES were run). Near its target a set of swaps
+ * overshoots, and which kind of swap moves a word which way holds for a
+ * read-modify-write loop, not for every pair of accesses.
+ */
+async function singleSwaps(start: Evaluation, order: number[], run: RunCounted, room: () => boolean): Promise<Evaluation | undefined> {
+  for (let i = 0; i < Math.min(order.length, SINGLE_TRIES) && room(); i += POINTS_PER_ROUND) {
+    const points = order.slice(i, Math.min(i + POINTS_PER_ROUND, SINGLE_TRIES))
+    const evaluations = await run(points.map(at => ({path: withSwaps(start.taken, [at])})))
+    let best: Evaluation | undefined
+    for (const evaluation of evaluations) if (nearer(evaluation, best ?? start)) best = evaluation
+    if (best || evaluations.some(evaluation => evaluation.found)) return best
+  }
+  return undefined
+}
+
+/**
+ * Which swaps to make: 'lose' where both harts held back a read (the yielding
+ * hart had just written the word, the next one reads it first: the write is
+ * then lost, one update each time), 'keep' where the yielding hart held back
+ * a read and the next one a write (it had read the word before and holds its
+ * write back; it now writes before the yielding hart's last write: mostly
+ * fewer updates lost, by one or by more).
+ */
+export type SwapKind = 'lose' | 'keep'
+
+/**
+ * The decision indices (yields in `path`) of the hand-overs where a swap of
+ * `kind` goes, each with an access of the turn's own on either side (a
+ * continue before and after the yield), no two closer than three decisions,
+ * so that swaps never share a decision.
+ */
+export function swapPoints(path: Path, handovers: Handovers, kind: SwapKind): number[] {
+  const [held, nextHeld] = kind === 'lose' ? [0, 0] : [0, 1]
   const points: number[] = []
   let last = -Infinity
   for (let i = 0; i < handovers.at.length; i++) {
     const at = handovers.at[i]
-    if (handovers.held[i] !== want || handovers.nextHeld[i] !== want) continue
-    if (at < 1 || at + 1 >= path.length || path[at] !== YIELD) continue
+    if (handovers.held[i] !== held || handovers.nextHeld[i] !== nextHeld) continue
+    if (at < 1 || at + 1 >= path.length || path[at] !== YIELD || path[at - 1] !== CONTINUE || path[at + 1] !== CONTINUE) continue
     if (at - last < 3) continue
     points.push(at)
     last = at

@@ -1,0 +1,159 @@
+// The swap search (swap-search.ts): hand-overs reported by the runner, swaps
+// of the two accesses at a hand-over, and the search that brings a counter a
+// few updates off onto its target, on the real simulator running race.
+import t from 'tap'
+import type {Handovers} from '../../src/lib/search/evaluator.js'
+import {IntervalRunner, type IntervalProblem} from '../../src/lib/search/interval.js'
+import {Ledger} from '../../src/lib/search/ledger.js'
+import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
+import {pathFromString, pathToString, YIELD} from '../../src/lib/search/path.js'
+import {SeededRandom} from '../../src/lib/search/prng.js'
+import {resolveSettings} from '../../src/lib/search/settings.js'
+import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
+import {searchSwaps, spread, swapPoints, withSwaps} from '../../src/lib/search/swap-search.js'
+import {PAGE_SHIFT, PAGE_SIZE} from '../../src/lib/sim/hart-env.js'
+
+const kernel = new URL('../../guests/build/race.elf', import.meta.url).pathname
+const BUDGET = 3000
+
+t.test('a swap flips the two decisions beside a yield, whatever the turns around it hold', async t => {
+  // Turns 1^a 0 and 1^b 0 with a, b >= 1: 1^(a-1) 0, 0, 0, 1^(b-1) 0.
+  t.equal(pathToString(withSwaps(pathFromString('1101110'), [2])), '1000110')
+  // a = 0: the turn before merges with the next hart's first access.
+  t.equal(pathToString(withSwaps(pathFromString('1100110'), [3])), '1110010')
+  t.equal(pathToString(withSwaps(pathFromString('0011'), [1])), '1001')
+  t.equal(pathToString(withSwaps(pathFromString('1100'), [2])), '1001')
+  t.equal(pathToString(withSwaps(pathFromString('000'), [1])), '101')
+  // Several at once, apart.
+  t.equal(pathToString(withSwaps(pathFromString('1101101101'), [2, 5, 8])), '1000000000')
+})
+
+t.test('swap points are hand-overs of the kind asked for, within turns, three decisions apart at least', async t => {
+  const path = pathFromString('11010110110101101')
+  const handovers: Handovers = {
+    at: Uint32Array.from([2, 4, 7, 10, 12, 15]),
+    hart: Uint8Array.from([0, 1, 0, 1, 0, 1]),
+    held: Uint8Array.from([0, 0, 0, 0, 0, 0]),
+    nextHeld: Uint8Array.from([1, 1, 0, 1, 0, 2]),
+  }
+  t.same(swapPoints(path, handovers, 'keep'), [2, 10], 'read then write; 4 is too near 2')
+  t.same(swapPoints(path, handovers, 'lose'), [7, 12], 'read and read; 15: the next hart had not yielded')
+  t.same(swapPoints(pathFromString('1001'), {at: Uint32Array.from([1]), hart: Uint8Array.from([0]), held: Uint8Array.from([0]), nextHeld: Uint8Array.from([0])}, 'lose'), [],
+    'a turn of one access has nothing of its own to swap')
+})
+
+t.test('spread orders every point once, each prefix spread over the whole run', async t => {
+  const points = Array.from({length: 11}, (_, i) => 10 * i)
+  const order = spread(points)
+  t.same([...order].sort((a, b) => a - b), points)
+  t.same(order.slice(0, 4), [0, 80, 40, 20])
+  t.same(spread([]), [])
+})
+
+/** Boot race on two harts and run them round robin until both are deep in the counting loop. */
+function raceInLoop(): SimIntervalMachine {
+  const sim = new SimIntervalMachine({vcpus: 2, memoryMiB: 4, kernel, cmdline: 'm=100000', disks: [], vifs: []})
+  const text = () => new TextDecoder().decode(sim.machine.console)
+  for (let round = 0; round < 2000 && !text().includes('race: harts=2'); round++) {
+    for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
+  }
+  for (let round = 0; round < 20; round++) for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
+  sim.beginInterval()
+  return sim
+}
+
+/** A schedule of turns some tens of decisions long, as truly parallel harts might have had. */
+function secretPath(seed: number, length: number): Uint8Array {
+  const random = new SeededRandom(seed)
+  return Uint8Array.from({length}, () => (random.chance(0.08) ? 0 : 1))
+}
+
+/** Race between two snapshots around the secret schedule: the runner, and that schedule's run with its hand-overs. */
+function raceInterval(secret: number) {
+  const sim = raceInLoop()
+  const start = sim.save()
+  for (let round = 0; round < BUDGET / 50; round++) for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 50})
+  const [a, b] = [0, 1].map(hart => sim.machine.pageAccesses(hart))
+  const shared = new Set([...a.written].filter(page => b.written.includes(page)))
+  sim.restore(start)
+  const blank: IntervalProblem = {
+    interval: 0,
+    budgets: [BUDGET, BUDGET],
+    eventCounts: [0, 0],
+    sharedPages: shared,
+    target: {harts: [new Uint8Array(0), new Uint8Array(0)], devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(0)},
+  }
+  const recording = new IntervalRunner(sim, blank, {cacheBytes: 0}).run({path: secretPath(secret, 2 * BUDGET), handovers: true})
+  const endRam = sim.machine.ram.slice()
+  const target = {
+    harts: [0, 1].map(hart => sim.hartState(hart)),
+    devices: sim.devices(),
+    dirtyPages: new Set(sim.dirtyPages()),
+    page: (page: number) => endRam.slice(page << PAGE_SHIFT, (page << PAGE_SHIFT) + PAGE_SIZE),
+  }
+  sim.restore(start)
+  return {runner: new IntervalRunner(sim, {...blank, target}), recording}
+}
+
+t.test('the runner reports its hand-overs: yields of the run, and what each hart held back', async t => {
+  const {runner, recording} = raceInterval(1)
+  const handovers = recording.handovers!
+  t.ok(handovers.at.length > 10, `${handovers.at.length} hand-overs`)
+  for (let i = 0; i < handovers.at.length; i++) {
+    t.equal(recording.taken[handovers.at[i]], YIELD, `decision ${handovers.at[i]} is a yield`)
+    if (i > 0) t.ok(handovers.at[i] > handovers.at[i - 1])
+  }
+  t.ok([...handovers.held].some(kind => kind === 1) && [...handovers.held].some(kind => kind === 0), 'reads and writes held back')
+  // The next hart's held access is the one it held back at its own last yield.
+  for (let i = 1; i < handovers.at.length; i++) {
+    if (handovers.hart[i - 1] !== handovers.hart[i]) t.equal(handovers.nextHeld[i], handovers.held[i - 1], `hand-over ${i}`)
+  }
+  const plain = runner.evaluate({path: recording.taken})
+  const described = runner.evaluate({path: recording.taken, handovers: true})
+  t.equal(plain.fitness, 1)
+  t.same(described.taken, plain.taken, 'asking for hand-overs changes no run')
+  t.equal(described.fitness, 1)
+  t.same(described.handovers, handovers)
+  t.notOk(plain.handovers)
+})
+
+t.test('from a run a few lost updates off, the swap search reaches the recording\'s end exactly', async t => {
+  for (const secret of [1, 2, 3, 4, 5, 6]) {
+    const {runner, recording} = raceInterval(secret)
+    // A near miss: the recorded schedule with swaps that lose a few more updates.
+    const more = spread(swapPoints(recording.taken, recording.handovers!, 'lose'))
+    let miss = runner.evaluate({path: recording.taken})
+    for (let n = 1; n <= 8 && n <= more.length && !miss.sharedDelta; n++) miss = runner.evaluate({path: withSwaps(recording.taken, more.slice(0, n))})
+    t.ok(miss.sharedDelta !== undefined && miss.sharedDelta !== 0 && !miss.found, `secret ${secret}: a near miss, ${miss.sharedDelta} off`)
+    const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
+    const tried = await searchSwaps(ledger, miss, 48)
+    t.ok(tried.length > 0 && tried.length <= 48, `${tried.length} runs`)
+    t.ok(ledger.found, `secret ${secret}: found; the deltas tried: ${tried.map(run => run.evaluation.sharedDelta ?? 0).join(' ')}`)
+    const found = tried.find(run => run.evaluation.found)
+    if (found) t.equal(runner.evaluate({path: found.evaluation.taken}).fitness, 1, 'the found path replays to the target')
+  }
+})
+
+t.test('the swap search does nothing with a run on target or without a shared difference', async t => {
+  const {runner, recording} = raceInterval(1)
+  const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
+  const exact = runner.evaluate({path: recording.taken})
+  t.same(await searchSwaps(ledger, exact, 48), [])
+  t.same(await searchSwaps(ledger, {taken: recording.taken}, 48), [])
+  t.same(await searchSwaps(ledger, {taken: recording.taken, sharedDelta: -3}, 0), [], 'no steps, no runs')
+})
+
+t.test('from a run a dozen swaps off, sets of swaps bring the word onto the target', async t => {
+  for (const secret of [1, 2, 3, 4]) {
+    const {runner, recording} = raceInterval(secret)
+    const more = spread(swapPoints(recording.taken, recording.handovers!, 'lose'))
+    const miss = runner.evaluate({path: withSwaps(recording.taken, more.slice(0, 12))})
+    t.ok(miss.sharedDelta !== undefined && Math.abs(miss.sharedDelta) > NEAR_ENOUGH, `secret ${secret}: ${miss.sharedDelta} off`)
+    const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
+    const tried = await searchSwaps(ledger, miss, 48)
+    const nearest = Math.min(...tried.map(run => (run.evaluation.found ? 0 : Math.abs(run.evaluation.sharedDelta ?? Infinity))))
+    t.ok(ledger.found, `secret ${secret}: ${ledger.found ? 'found' : `${nearest} off`} after ${tried.length} runs: ${tried.map(run => run.evaluation.sharedDelta ?? 0).join(' ')}`)
+  }
+})
+
+const NEAR_ENOUGH = 4
