@@ -1,27 +1,16 @@
 // The search on the real simulator: the race workload's lost-update loop as an
 // interval between two snapshots taken around a known schedule.
 import t from 'tap'
+import {raceInLoop, targetNow} from './race-loop.js'
 import {IntervalRunner, type IntervalProblem} from '../../src/lib/search/interval.js'
 import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
 import {SeededRandom} from '../../src/lib/search/prng.js'
 import {searchInterval} from '../../src/lib/search/search.js'
-import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
-import {PAGE_SHIFT, PAGE_SIZE, RAM_BASE} from '../../src/lib/sim/hart-env.js'
+import {PAGE_SIZE, RAM_BASE} from '../../src/lib/sim/hart-env.js'
+import type {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
 
-const kernel = new URL('../../guests/build/race.elf', import.meta.url).pathname
 const BUDGET = 200
 
-/** Boot race on two harts and run them round robin until both are deep in the counting loop. */
-function raceInLoop(): SimIntervalMachine {
-  const sim = new SimIntervalMachine({vcpus: 2, memoryMiB: 4, kernel, cmdline: 'm=100000', disks: [], vifs: []})
-  const text = () => new TextDecoder().decode(sim.machine.console)
-  for (let round = 0; round < 2000 && !text().includes('race: harts=2'); round++) {
-    for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
-  }
-  for (let round = 0; round < 20; round++) for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
-  sim.beginInterval()
-  return sim
-}
 
 /** Pages both harts touched in a probe run, with at least one writer: the interval's decision points. */
 function sharedPages(sim: SimIntervalMachine): Set<number> {
@@ -59,13 +48,7 @@ t.test('the GA finds a path from one race snapshot to the next, and a damaged on
   const recording = new IntervalRunner(sim, blank, {cacheBytes: 0}).run({path: secretPath(3, 400)})
   t.equal(recording.end, 'complete')
   t.ok(recording.taken.length > 20, `${recording.taken.length} decision points`)
-  const endRam = sim.machine.ram.slice()
-  const target = {
-    harts: [0, 1].map(hart => sim.hartState(hart)),
-    devices: sim.devices(),
-    dirtyPages: new Set(sim.dirtyPages()),
-    page: (page: number) => endRam.slice(page << PAGE_SHIFT, (page << PAGE_SHIFT) + PAGE_SIZE),
-  }
+  const target = targetNow(sim)
   const problem: IntervalProblem = {...blank, target}
 
   sim.restore(start)

@@ -2,6 +2,7 @@
 // of the two accesses at a hand-over, and the search that brings a counter a
 // few updates off onto its target, on the real simulator running race.
 import t from 'tap'
+import {raceInLoop, targetNow} from './race-loop.js'
 import type {Handovers} from '../../src/lib/search/evaluator.js'
 import {IntervalRunner, type IntervalProblem} from '../../src/lib/search/interval.js'
 import {Ledger} from '../../src/lib/search/ledger.js'
@@ -9,11 +10,8 @@ import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
 import {pathFromString, pathToString, YIELD} from '../../src/lib/search/path.js'
 import {SeededRandom} from '../../src/lib/search/prng.js'
 import {resolveSettings} from '../../src/lib/search/settings.js'
-import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
 import {searchSwaps, spread, swapPoints, withSwaps} from '../../src/lib/search/swap-search.js'
-import {PAGE_SHIFT, PAGE_SIZE} from '../../src/lib/sim/hart-env.js'
 
-const kernel = new URL('../../guests/build/race.elf', import.meta.url).pathname
 const BUDGET = 3000
 
 t.test('a swap flips the two decisions beside a yield, whatever the turns around it hold', async t => {
@@ -50,17 +48,6 @@ t.test('spread orders every point once, each prefix spread over the whole run', 
   t.same(spread([]), [])
 })
 
-/** Boot race on two harts and run them round robin until both are deep in the counting loop. */
-function raceInLoop(): SimIntervalMachine {
-  const sim = new SimIntervalMachine({vcpus: 2, memoryMiB: 4, kernel, cmdline: 'm=100000', disks: [], vifs: []})
-  const text = () => new TextDecoder().decode(sim.machine.console)
-  for (let round = 0; round < 2000 && !text().includes('race: harts=2'); round++) {
-    for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
-  }
-  for (let round = 0; round < 20; round++) for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
-  sim.beginInterval()
-  return sim
-}
 
 /** A schedule of turns some tens of decisions long, as truly parallel harts might have had. */
 function secretPath(seed: number, length: number): Uint8Array {
@@ -84,13 +71,7 @@ function raceInterval(secret: number) {
     target: {harts: [new Uint8Array(0), new Uint8Array(0)], devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(0)},
   }
   const recording = new IntervalRunner(sim, blank, {cacheBytes: 0}).run({path: secretPath(secret, 2 * BUDGET), handovers: true})
-  const endRam = sim.machine.ram.slice()
-  const target = {
-    harts: [0, 1].map(hart => sim.hartState(hart)),
-    devices: sim.devices(),
-    dirtyPages: new Set(sim.dirtyPages()),
-    page: (page: number) => endRam.slice(page << PAGE_SHIFT, (page << PAGE_SHIFT) + PAGE_SIZE),
-  }
+  const target = targetNow(sim)
   sim.restore(start)
   return {runner: new IntervalRunner(sim, {...blank, target}), recording}
 }
