@@ -28,9 +28,14 @@ export type PaceTail = {kind: 'pace'; slack: number; skew?: number; split?: numb
  * An elastic run (see IntervalRunner.elasticPath): after the candidate's own
  * bits, spin loops are cut to one turn and other decision points follow the
  * pace with `slack`; each hart stops where its state is the target's, and
- * the budget it has left there goes back into its last spins.
+ * the budget it has left there goes back into its last spins. `loose`: a
+ * hart stops at its target's pc when at most that many of its registers
+ * differ from the target's (0 when omitted): a register loaded from a shared
+ * word that the run has not yet got right (a counter that lost another number
+ * of updates) would otherwise keep the hart from stopping where the recording
+ * left it, and it would spend its spin turns as work.
  */
-export type ElasticTail = {kind: 'elastic'; slack: number; split?: number}
+export type ElasticTail = {kind: 'elastic'; slack: number; split?: number; loose?: number}
 
 export interface Candidate {
   path: Path

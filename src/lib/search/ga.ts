@@ -15,6 +15,7 @@ import {SeededRandom} from './prng.js'
 import type {GaSettings} from './settings.js'
 import {searchCut, searchSplit, type SplitTried} from './split-search.js'
 import {searchSwaps} from './swap-search.js'
+import {searchEnd} from './end-search.js'
 
 interface Individual {
   path: Path
@@ -34,8 +35,9 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
   ledger.endGeneration('ga')
   let bestFitness = population[0].fitness
   let stalled = 0
-  // The runs the swap search started from, by path: a stall on the same best does not repeat it.
+  // The runs the swap and end searches started from, by path: a stall on the same best does not repeat them.
   const swappedFrom = new Set<Path>()
+  const endedFrom = new Set<Path>()
   for (;;) {
     const stop = ledger.stopReason()
     if (stop) return ledger.result('ga', stop)
@@ -54,6 +56,9 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       stalled = 0
       const settled = await swapFromBest(ledger, population[0], swappedFrom)
       if (settled) population = rank([...population.slice(0, -1), settled])
+      if (ledger.found) continue
+      const ended = await endFromBest(ledger, population[0], endedFrom)
+      if (ended) population = rank([...population.slice(0, -1), ended])
       if (ledger.found) continue
       const best = population[0].path
       const length = Math.max(1, best.length)
@@ -118,7 +123,10 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
     if (seeds.length < ga.populationSize) seeds.push({path: new Uint8Array(0), tail: {kind: 'pace', slack: 0, skew}})
   }
   // Elastic runs go in front (added last, so that they do not count against the room the skewed seeds have).
-  const elastic = ga.elasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack}}))
+  const elastic = [
+    ...ga.elasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack}})),
+    ...ga.looseElasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack, loose: 1}})),
+  ]
   seeds.unshift(...elastic)
   const paced: Evaluation[] = []
   // Only the clock stops the seeds early: a count checked between batches of the evaluator's size would make the
@@ -166,6 +174,10 @@ async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSet
   const cut = under && over && !ledger.found && sign !== 0 ? await searchCut(ledger, over, under, ga.cutSteps) : []
   // The nearest miss of them all, brought onto the target one update at a time (see swap-search.ts).
   const nearest = nearestMiss([...elastic, ...split, ...cut])
+  if (process.env.SWAPDEBUG) {
+    const show = (runs: SplitTried[]) => runs.map(r => `${r.evaluation.sharedDelta}${r.evaluation.found ? '!' : ''}`).join(' ')
+    console.error('seed', JSON.stringify(seed.candidate.tail), seed.evaluation.sharedDelta, '\nsplit', show(split), '\ncut', show(cut), '\nnearest', nearest?.evaluation.sharedDelta, nearest?.evaluation.firstDifference)
+  }
   if (nearest && !ledger.found && ga.swapSteps > 0) await searchSwaps(ledger, nearest.evaluation, ga.swapSteps)
 }
 
@@ -182,6 +194,26 @@ function nearestMiss(runs: readonly SplitTried[]): SplitTried | undefined {
 }
 
 /**
+ * On a stall, the end search from the best individual, once per path: a near
+ * miss whose last hand-overs came a decision or two off. Its fittest run joins
+ * the population (in place of the worst) when it is fitter than the best.
+ */
+async function endFromBest(ledger: Ledger, best: Individual, endedFrom: Set<Path>): Promise<Individual | undefined> {
+  const steps = ledger.settings.ga.endSteps
+  if (steps === 0 || endedFrom.has(best.evaluation.taken)) return undefined
+  endedFrom.add(best.evaluation.taken)
+  return fittestIfBetter(await searchEnd(ledger, best.evaluation, steps), best)
+}
+
+/** The fittest of `tried` as an individual, if it is fitter than `best`. */
+function fittestIfBetter(tried: readonly SplitTried[], best: Individual): Individual | undefined {
+  let fittest: SplitTried | undefined
+  for (const run of tried) if (!fittest || run.evaluation.fitness > fittest.evaluation.fitness) fittest = run
+  if (!fittest || fittest.evaluation.fitness <= best.fitness) return undefined
+  return toIndividual(fittest.evaluation, {path: fittest.evaluation.taken})
+}
+
+/**
  * On a stall, the swap search from the best individual, once per path: the
  * GA's own near misses are often a few updates off, which no flip or shift
  * among a million decisions finds. Its fittest run joins the population (in
@@ -192,11 +224,7 @@ async function swapFromBest(ledger: Ledger, best: Individual, swappedFrom: Set<P
   const delta = best.evaluation.sharedDelta
   if (steps === 0 || delta === undefined || delta === 0 || swappedFrom.has(best.evaluation.taken)) return undefined
   swappedFrom.add(best.evaluation.taken)
-  const tried = await searchSwaps(ledger, best.evaluation, steps)
-  let fittest: SplitTried | undefined
-  for (const run of tried) if (!fittest || run.evaluation.fitness > fittest.evaluation.fitness) fittest = run
-  if (!fittest || fittest.evaluation.fitness <= best.fitness) return undefined
-  return toIndividual(fittest.evaluation, {path: fittest.evaluation.taken})
+  return fittestIfBetter(await searchSwaps(ledger, best.evaluation, steps), best)
 }
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {

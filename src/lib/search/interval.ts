@@ -72,8 +72,8 @@ export interface MachineLike<Snapshot = unknown> {
   snapshotBytes(snapshot: Snapshot): number
   /** The hart's architectural state (registers, pc, CSRs) in the byte form checkpoints store. */
   hartState(hart: number): Uint8Array
-  /** Whether the hart's state equals `expected` (a hartState) in everything but the retired count. */
-  hartMatchesBut?(hart: number, expected: Uint8Array): boolean
+  /** Whether the hart's state equals `expected` (a hartState) in everything but the retired count, and but `loose` general registers (0 when omitted). */
+  hartMatchesBut?(hart: number, expected: Uint8Array, loose?: number): boolean
   /** The pc in a hartState, for a breakpoint there. */
   pcOf?(state: Uint8Array): number
   /** Forget what spin detection (RunHartOptions.spinStops) has seen so far. */
@@ -474,7 +474,7 @@ export class IntervalRunner<Snapshot = unknown> {
       }
       if (stop.passed) taken.fill(CONTINUE, stop.passed)
       pending[hart] = false
-      const atTarget = (): boolean => machine.hartMatchesBut?.(hart, problem.target.harts[hart]) === true
+      const atTarget = (): boolean => machine.hartMatchesBut?.(hart, problem.target.harts[hart], tail.loose) === true
       if (stop.kind === 'budget' || stop.kind === 'halt') {
         done[hart] = true
         if (atTarget()) parked[hart] = machine.retired(hart)

@@ -38,6 +38,12 @@ export interface GaSettings {
   /** Slacks of the elastic seeds, run before the pace seeds (see IntervalRunner.elasticPath); 1 lets a hart run until it spins. */
   elasticSlacks: readonly number[]
   /**
+   * Slacks of loose elastic seeds, run after the others: a hart stops at its
+   * target's pc with one register off (ElasticTail.loose); the split share
+   * and the searches after it settle that register's shared word.
+   */
+  looseElasticSlacks: readonly number[]
+  /**
    * Runs at most spent on the split share of the best elastic seed, when the
    * two ends of the share leave a shared word on either side of its target
    * (see split-search.ts); 0 turns that off.
@@ -51,6 +57,8 @@ export interface GaSettings {
    * cut search, and on the best individual when the GA stalls; 0 turns it off.
    */
   swapSteps: number
+  /** Runs at most spent, at each stall of the GA, moving the best individual's last yields (see end-search.ts); 0 turns it off. */
+  endSteps: number
   /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
   paceChildRate: number
 }
@@ -89,10 +97,12 @@ export const DEFAULT_GA: GaSettings = {
   paceSlacks: [0, 1e-5, 1e-4, 0.001, 0.01, 0.1, 1, 3e-5, 3e-4, 0.003, 0.03, 0.3],
   paceSkews: [0.003, -0.003, 0.01, -0.01, 0.03, -0.03],
   elasticSlacks: [0.001, 1, 0, 0.01, 1e-4, 0.1],
+  looseElasticSlacks: [0, 0.001],
   paceChildRate: 0.7,
   splitSteps: 12,
   cutSteps: 160,
   swapSteps: 48,
+  endSteps: 32,
 }
 
 export const DEFAULT_SETTINGS: SearchSettings = {
@@ -145,9 +155,10 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   whole('ga.splitSteps', ga.splitSteps, 0)
   whole('ga.cutSteps', ga.cutSteps, 0)
   whole('ga.swapSteps', ga.swapSteps, 0)
+  whole('ga.endSteps', ga.endSteps, 0)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
-  if (!Array.isArray(ga.elasticSlacks) || ga.elasticSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
-    bad('ga.elasticSlacks', ga.elasticSlacks, 'a list of non-negative numbers')
+  for (const [name, slacks] of [['ga.elasticSlacks', ga.elasticSlacks], ['ga.looseElasticSlacks', ga.looseElasticSlacks]] as const) {
+    if (!Array.isArray(slacks) || slacks.some(s => !(s >= 0) || !Number.isFinite(s))) bad(name, slacks, 'a list of non-negative numbers')
   }
   if (!Array.isArray(ga.paceSlacks) || ga.paceSlacks.length === 0 || ga.paceSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
     bad('ga.paceSlacks', ga.paceSlacks, 'a non-empty list of non-negative numbers')

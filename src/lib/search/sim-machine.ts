@@ -170,13 +170,14 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
     return canonicalHartState(this.machine.harts[hart].saveState())
   }
 
-  hartMatchesBut(hart: number, expected: Uint8Array): boolean {
+  hartMatchesBut(hart: number, expected: Uint8Array, loose = 0): boolean {
     const running = this.machine.harts[hart]
     const want = this.decodedTarget(expected)
     if (running.pc !== want.pc) return false
-    for (let i = 1; i < 32; i++) if (running.getReg(i) !== want.x[i]) return false
+    let differ = 0
+    for (let i = 1; i < 32; i++) if (running.getReg(i) !== want.x[i] && ++differ > loose) return false
     const state = decodeHartState(this.hartState(hart))
-    return equalBytes(encodeHartState({...state, instret: want.instret}), expected)
+    return equalBytes(encodeHartState({...state, x: want.x, instret: want.instret}), expected)
   }
 
   pcOf(state: Uint8Array): number {

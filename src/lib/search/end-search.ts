@@ -1,0 +1,75 @@
+// The end search: a near miss whose last hand-overs between harts came a
+// decision or two early or late. The end of an interval often depends on
+// where the harts stood relative to each other at their last hand-overs (which
+// update a hart read last before its budget ran out, which turn of a token it
+// ended in), and the GA's flips and shifts land anywhere in paths of hundreds
+// of thousands of decisions, almost never there. So the yields nearest the end
+// are moved, one at a time, by a few decisions either way, and a move that
+// makes the run fitter is kept; then again from there. Runs that differ only
+// near the end are cheap: the runner resumes them from a snapshot near their
+// common prefix.
+
+import type {Candidate, Evaluation} from './evaluator.js'
+import type {Ledger} from './ledger.js'
+import {CONTINUE, YIELD, type Path} from './path.js'
+import type {SplitTried} from './split-search.js'
+
+/** How many of the last yields a round moves, and by how many decisions. */
+const LAST_YIELDS = 4
+const MOVES = [-2, 2, -1, 1] as const
+
+/**
+ * From `base`, rounds of moves of its last yields, each round run as one
+ * batch, keeping the fittest run when it is fitter than the one it came from,
+ * at most `steps` runs, until a run reaches the target, a round brings
+ * nothing or the ledger says stop. Returns every run tried with its
+ * evaluation.
+ */
+export async function searchEnd(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'fitness'>, steps: number): Promise<SplitTried[]> {
+  const tried: SplitTried[] = []
+  let budget = steps
+  let from = base
+  while (budget > 0 && !ledger.stopReason()) {
+    const candidates: Candidate[] = endMoves(from.taken, LAST_YIELDS)
+      .slice(0, budget)
+      .map(path => ({path}))
+    if (candidates.length === 0) break
+    budget -= candidates.length
+    const evaluations = await ledger.evaluate(candidates)
+    let best: Evaluation | undefined
+    evaluations.forEach((evaluation, i) => {
+      tried.push({candidate: candidates[i], evaluation})
+      if (evaluation.fitness > (best ?? from).fitness) best = evaluation
+    })
+    if (!best || ledger.found) break
+    from = best
+  }
+  return tried
+}
+
+/**
+ * Paths that move one of the last `count` yields of `path` by each of MOVES:
+ * later by d, the yielding hart makes d more accesses and the next hart's turn
+ * d fewer; earlier, the other way round. A move never passes another yield.
+ * Nearest the end first.
+ */
+export function endMoves(path: Path, count: number): Path[] {
+  const moves: Path[] = []
+  let seen = 0
+  for (let at = path.length - 1; at >= 0 && seen < count; at--) {
+    if (path[at] !== YIELD) continue
+    seen++
+    for (const d of MOVES) {
+      const to = at + d
+      if (to < 0 || to >= path.length) continue
+      let clear = true
+      for (let i = Math.min(at, to); i <= Math.max(at, to) && clear; i++) if (i !== at && path[i] !== CONTINUE) clear = false
+      if (!clear) continue
+      const moved = Uint8Array.from(path)
+      moved[at] = CONTINUE
+      moved[to] = YIELD
+      moves.push(moved)
+    }
+  }
+  return moves
+}
