@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Search on real recordings: each bundled workload recorded on the parallel
 // machine (2 harts on 2 cores) at a checkpoint interval, then every interval
-// searched with the GA under a time limit, three times on the same recording,
-// side by side: with the first population's pace seeds only (the search before
-// elastic runs), with the elastic seeds first, and with the swap search as
-// well (swap-search.ts; the default now). Prints
+// searched with the GA under a time limit, twice on the same recording, side
+// by side: with the elastic and pace seeds and the split and cut searches (the
+// search before the loose elastic seeds, the swap search and the end search),
+// and with those as well (the default now). Prints
 // per workload and way the intervals found, the median and worst wall time
 // of a found interval, how many were found in the first generation within 24
 // evaluations (as many as the default seeds), and the evaluations per second.
@@ -38,9 +38,8 @@ const seed = Number(option('--seed', '1'))
 const jobs = Number(option('--jobs', '2'))
 const workloads = args.length > 0 ? args : ['race', 'pingpong', 'compress', 'radix', 'dbench', 'selftest']
 const ways = [
-  ['pace seeds only', {ga: {elasticSlacks: [], swapSteps: 0}}],
-  ['elastic + pace seeds', {ga: {swapSteps: 0}}],
-  ['elastic + pace seeds + swaps', {}],
+  ['elastic + pace seeds', {ga: {looseElasticSlacks: [], swapSteps: 0, endSteps: 0}}],
+  ['+ loose elastic seeds, swap and end searches', {}],
 ]
 
 const work = mkdtempSync(join(tmpdir(), 'reseer-bench-search-'))

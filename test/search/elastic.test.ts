@@ -7,6 +7,7 @@ import {SeededRandom} from '../../src/lib/search/prng.js'
 import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
 import {readSymbols} from '../../src/lib/replay/symbols.js'
 import {PAGE_SHIFT, PAGE_SIZE, RAM_BASE} from '../../src/lib/sim/hart-env.js'
+import {decodeHartState, encodeHartState} from '../../src/lib/sim/hart-state.js'
 
 const kernel = new URL('../../guests/build/pingpong.elf', import.meta.url).pathname
 const turn = readSymbols(kernel).get('turn')!
@@ -133,4 +134,21 @@ t.test('an elastic run reaches the end of a schedule that spun long, in one eval
   t.equal(runner.evaluate({path: second.path}).found, true, 'and the path, run from hart 0 as every path is, reaches the target')
   const prefix = elastic.taken.slice(0, 40)
   t.equal(runner.evaluate({path: prefix, tail: {kind: 'elastic', slack: 1}}).found, true, 'after a prefix of its own decisions too')
+})
+
+t.test('a loose match stops a hart at its target pc with as many registers off as it allows, and no more', async t => {
+  const sim = pingpongInLoop()
+  const state = sim.hartState(0)
+  t.ok(sim.hartMatchesBut(0, state), 'the hart matches its own state')
+  const decoded = decodeHartState(state)
+  const oneOff = encodeHartState({...decoded, x: decoded.x.map((v, i) => (i === 15 ? (v + 1) >>> 0 : v)), instret: decoded.instret + 40})
+  t.notOk(sim.hartMatchesBut(0, oneOff), 'one register off: no strict match')
+  t.ok(sim.hartMatchesBut(0, oneOff, 1), 'one register off: a loose match, the retired count aside')
+  const twoOff = encodeHartState({...decoded, x: decoded.x.map((v, i) => (i === 15 || i === 14 ? (v + 1) >>> 0 : v))})
+  t.notOk(sim.hartMatchesBut(0, twoOff, 1), 'two registers off')
+  t.ok(sim.hartMatchesBut(0, twoOff, 2))
+  const otherPc = encodeHartState({...decoded, pc: decoded.pc + 4})
+  t.notOk(sim.hartMatchesBut(0, otherPc, 31), 'another pc never matches')
+  const otherCsr = encodeHartState({...decoded, x: decoded.x.map((v, i) => (i === 15 ? (v + 1) >>> 0 : v)), mscratch: (decoded.mscratch + 1) >>> 0})
+  t.notOk(sim.hartMatchesBut(0, otherCsr, 1), 'a register off and a CSR off')
 })

@@ -128,6 +128,9 @@ t.test('bad settings are refused with one clear error', async t => {
     [{ga: {paceSkews: [Number.NaN]}}, /ga.paceSkews/],
     [{ga: {shiftRate: -0.1}}, /ga.shiftRate/],
     [{ga: {stallGenerations: 1.5}}, /ga.stallGenerations/],
+    [{ga: {swapSteps: -1}}, /ga.swapSteps/],
+    [{ga: {endSteps: 2.5}}, /ga.endSteps/],
+    [{ga: {looseElasticSlacks: [0, -1]}}, /ga.looseElasticSlacks/],
   ]
   for (const [settings, message] of cases) {
     await t.rejects(searchInterval(evaluator, settings as never), {name: 'ReseerError', code: 'EBADSETTING', message})

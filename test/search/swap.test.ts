@@ -2,17 +2,14 @@
 // of the two accesses at a hand-over, and the search that brings a counter a
 // few updates off onto its target, on the real simulator running race.
 import t from 'tap'
-import {raceInLoop, targetNow} from './race-loop.js'
+import {raceInterval} from './race-loop.js'
 import type {Handovers} from '../../src/lib/search/evaluator.js'
-import {IntervalRunner, type IntervalProblem} from '../../src/lib/search/interval.js'
 import {Ledger} from '../../src/lib/search/ledger.js'
 import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
 import {pathFromString, pathToString, YIELD} from '../../src/lib/search/path.js'
-import {SeededRandom} from '../../src/lib/search/prng.js'
 import {resolveSettings} from '../../src/lib/search/settings.js'
 import {searchSwaps, spread, swapPoints, withSwaps} from '../../src/lib/search/swap-search.js'
 
-const BUDGET = 3000
 
 t.test('a swap flips the two decisions beside a yield, whatever the turns around it hold', async t => {
   // Turns 1^a 0 and 1^b 0 with a, b >= 1: 1^(a-1) 0, 0, 0, 1^(b-1) 0.
@@ -31,12 +28,13 @@ t.test('swap points are hand-overs of the kind asked for, within turns, three de
   const handovers: Handovers = {
     at: Uint32Array.from([2, 4, 7, 10, 12, 15]),
     hart: Uint8Array.from([0, 1, 0, 1, 0, 1]),
+    next: Uint8Array.from([1, 0, 1, 0, 1, 0]),
     held: Uint8Array.from([0, 0, 0, 0, 0, 0]),
     nextHeld: Uint8Array.from([1, 1, 0, 1, 0, 2]),
   }
   t.same(swapPoints(path, handovers, 'keep'), [2, 10], 'read then write; 4 is too near 2')
   t.same(swapPoints(path, handovers, 'lose'), [7, 12], 'read and read; 15: the next hart had not yielded')
-  t.same(swapPoints(pathFromString('1001'), {at: Uint32Array.from([1]), hart: Uint8Array.from([0]), held: Uint8Array.from([0]), nextHeld: Uint8Array.from([0])}, 'lose'), [],
+  t.same(swapPoints(pathFromString('1001'), {at: Uint32Array.from([1]), hart: Uint8Array.from([0]), next: Uint8Array.from([1]), held: Uint8Array.from([0]), nextHeld: Uint8Array.from([0])}, 'lose'), [],
     'a turn of one access has nothing of its own to swap')
 })
 
@@ -49,33 +47,6 @@ t.test('spread orders every point once, each prefix spread over the whole run', 
 })
 
 
-/** A schedule of turns some tens of decisions long, as truly parallel harts might have had. */
-function secretPath(seed: number, length: number): Uint8Array {
-  const random = new SeededRandom(seed)
-  return Uint8Array.from({length}, () => (random.chance(0.08) ? 0 : 1))
-}
-
-/** Race between two snapshots around the secret schedule: the runner, and that schedule's run with its hand-overs. */
-function raceInterval(secret: number) {
-  const sim = raceInLoop()
-  const start = sim.save()
-  for (let round = 0; round < BUDGET / 50; round++) for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 50})
-  const [a, b] = [0, 1].map(hart => sim.machine.pageAccesses(hart))
-  const shared = new Set([...a.written].filter(page => b.written.includes(page)))
-  sim.restore(start)
-  const blank: IntervalProblem = {
-    interval: 0,
-    budgets: [BUDGET, BUDGET],
-    eventCounts: [0, 0],
-    sharedPages: shared,
-    target: {harts: [new Uint8Array(0), new Uint8Array(0)], devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(0)},
-  }
-  const recording = new IntervalRunner(sim, blank, {cacheBytes: 0}).run({path: secretPath(secret, 2 * BUDGET), handovers: true})
-  const target = targetNow(sim)
-  sim.restore(start)
-  return {runner: new IntervalRunner(sim, {...blank, target}), recording}
-}
-
 t.test('the runner reports its hand-overs: yields of the run, and what each hart held back', async t => {
   const {runner, recording} = raceInterval(1)
   const handovers = recording.handovers!
@@ -87,6 +58,7 @@ t.test('the runner reports its hand-overs: yields of the run, and what each hart
   t.ok([...handovers.held].some(kind => kind === 1) && [...handovers.held].some(kind => kind === 0), 'reads and writes held back')
   // The next hart's held access is the one it held back at its own last yield.
   for (let i = 1; i < handovers.at.length; i++) {
+    t.not(handovers.next[i], handovers.hart[i], 'a hand-over goes to another hart')
     if (handovers.hart[i - 1] !== handovers.hart[i]) t.equal(handovers.nextHeld[i], handovers.held[i - 1], `hand-over ${i}`)
   }
   const plain = runner.evaluate({path: recording.taken})

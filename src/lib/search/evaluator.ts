@@ -48,13 +48,14 @@ export interface Candidate {
  * The run's hand-overs between harts, for a candidate that asked for them: at
  * decision `at[i]` (an index into Evaluation.taken, a yield) hart `hart[i]`
  * held back its next access to a shared page, a write when `held[i]` is 1 (a
- * read when 0), and the hart that ran next went on with the access it had
- * held back when it last yielded: a write (1), a read (0), or unknown (2: it
- * had not yielded in this run).
+ * read when 0), and the hart that ran next, `next[i]`, went on with the
+ * access it had held back when it last yielded: a write (1), a read (0), or
+ * unknown (2: it had not yielded in this run).
  */
 export interface Handovers {
   at: Uint32Array
   hart: Uint8Array
+  next: Uint8Array
   held: Uint8Array
   nextHeld: Uint8Array
 }
@@ -90,6 +91,12 @@ export interface Evaluation {
    * more updates in the run than in the recording shows as a negative number.
    */
   sharedDelta?: number
+  /**
+   * Where a hart's state differs: the first such hart, and its first
+   * differing 32-bit word, run minus target (unsigned words), e.g. the last
+   * value the hart read from a counter. The defer search goes by its sign.
+   */
+  hartDelta?: {hart: number; delta: number}
   /**
    * For an elastic run: the decisions of the elastic pass itself, before the
    * extra spin turns went in (see IntervalRunner.elasticPath). A prefix of

@@ -28,14 +28,19 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
   const tally: Tally = {bits: 0, matchingBits: 0, units: 0, matchingUnits: 0, first: undefined}
   const {target} = problem
 
+  let hartDelta: Evaluation['hartDelta']
   for (let hart = 0; hart < machine.hartCount; hart++) {
     const actual = machine.hartState(hart)
     const expected = target.harts[hart]
-    compare(tally, actual, expected, offset => {
+    const differs = compare(tally, actual, expected, offset => {
       // States of different sizes are not the same kind of state: name the size, not a register.
       const named = actual.length === expected.length ? machine.describeHartDifference?.(actual, expected) : undefined
       return `hart ${hart}: ${named ?? byteDifference('state', offset, actual, expected)}`
     })
+    if (differs >= 0 && !hartDelta) {
+      const delta = wordDelta(actual, expected, differs)
+      if (delta !== undefined) hartDelta = {hart, delta}
+    }
   }
 
   const actualDevices = machine.devices()
@@ -91,6 +96,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
     ...(outcome.divergence ? {divergence: outcome.divergence} : {}),
     ...(firstDifference ? {firstDifference} : {}),
     ...(sharedDelta !== undefined ? {sharedDelta} : {}),
+    ...(hartDelta ? {hartDelta} : {}),
     ...(outcome.handovers ? {handovers: outcome.handovers} : {}),
   }
 }

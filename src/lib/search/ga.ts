@@ -16,6 +16,7 @@ import type {GaSettings} from './settings.js'
 import {searchCut, searchSplit, type SplitTried} from './split-search.js'
 import {searchSwaps} from './swap-search.js'
 import {searchEnd} from './end-search.js'
+import {searchDefer} from './defer-search.js'
 
 interface Individual {
   path: Path
@@ -54,7 +55,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       // one point, and paths with 8 to 64 flips (on short paths that is a
       // fresh random schedule).
       stalled = 0
-      const settled = await swapFromBest(ledger, population[0], swappedFrom)
+      const settled = await settleFromBest(ledger, population[0], swappedFrom)
       if (settled) population = rank([...population.slice(0, -1), settled])
       if (ledger.found) continue
       const ended = await endFromBest(ledger, population[0], endedFrom)
@@ -174,11 +175,46 @@ async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSet
   const cut = under && over && !ledger.found && sign !== 0 ? await searchCut(ledger, over, under, ga.cutSteps) : []
   // The nearest miss of them all, brought onto the target one update at a time (see swap-search.ts).
   const nearest = nearestMiss([...elastic, ...split, ...cut])
-  if (process.env.SWAPDEBUG) {
-    const show = (runs: SplitTried[]) => runs.map(r => `${r.evaluation.sharedDelta}${r.evaluation.found ? '!' : ''}`).join(' ')
-    console.error('seed', JSON.stringify(seed.candidate.tail), seed.evaluation.sharedDelta, '\nsplit', show(split), '\ncut', show(cut), '\nnearest', nearest?.evaluation.sharedDelta, nearest?.evaluation.firstDifference)
+  if (nearest && !ledger.found) await settle(ledger, nearest.evaluation)
+}
+
+/** Rounds of swaps and deferrals that settle() makes at most. */
+const SETTLE_ROUNDS = 3
+
+/**
+ * A near miss settled: the swap search while a shared word is off, then the
+ * defer search while a hart's word is off (it may cost the shared word an
+ * update, which the next round's swaps give back), each round from the
+ * fittest run so far, while a round brings a fitter one. Returns every run
+ * tried.
+ */
+async function settle(ledger: Ledger, from: Evaluation): Promise<SplitTried[]> {
+  const ga = ledger.settings.ga
+  const tried: SplitTried[] = []
+  let current = from
+  for (let round = 0; round < SETTLE_ROUNDS && !ledger.found; round++) {
+    const before = current
+    if (current.sharedDelta !== undefined && current.sharedDelta !== 0 && ga.swapSteps > 0) {
+      const swaps = await searchSwaps(ledger, current, ga.swapSteps)
+      tried.push(...swaps)
+      current = fittest(swaps, current)
+    }
+    if (!ledger.found && current.hartDelta && ga.deferSteps > 0) {
+      // The deferral's nearest run, fitter or not: its shared word is what the next round's swaps settle.
+      const deferred = await searchDefer(ledger, current, ga.deferSteps)
+      tried.push(...deferred.tried)
+      current = deferred.nearest ?? current
+    }
+    if (current === before) break
   }
-  if (nearest && !ledger.found && ga.swapSteps > 0) await searchSwaps(ledger, nearest.evaluation, ga.swapSteps)
+  return tried
+}
+
+/** The fittest evaluation of `runs`, `than` unless one is fitter. */
+function fittest(runs: readonly SplitTried[], than: Evaluation): Evaluation {
+  let best = than
+  for (const run of runs) if (run.evaluation.fitness > best.fitness) best = run.evaluation
+  return best
 }
 
 /** The run whose shared word is the fewest updates off its target (not on it), the fitter of equals; undefined if none. */
@@ -214,17 +250,15 @@ function fittestIfBetter(tried: readonly SplitTried[], best: Individual): Indivi
 }
 
 /**
- * On a stall, the swap search from the best individual, once per path: the
+ * On a stall, the swap and defer searches from the best individual, once per path: the
  * GA's own near misses are often a few updates off, which no flip or shift
  * among a million decisions finds. Its fittest run joins the population (in
  * place of the worst) when it is fitter than the best.
  */
-async function swapFromBest(ledger: Ledger, best: Individual, swappedFrom: Set<Path>): Promise<Individual | undefined> {
-  const steps = ledger.settings.ga.swapSteps
-  const delta = best.evaluation.sharedDelta
-  if (steps === 0 || delta === undefined || delta === 0 || swappedFrom.has(best.evaluation.taken)) return undefined
+async function settleFromBest(ledger: Ledger, best: Individual, swappedFrom: Set<Path>): Promise<Individual | undefined> {
+  if (swappedFrom.has(best.evaluation.taken)) return undefined
   swappedFrom.add(best.evaluation.taken)
-  return fittestIfBetter(await searchSwaps(ledger, best.evaluation, steps), best)
+  return fittestIfBetter(await settle(ledger, best.evaluation), best)
 }
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {

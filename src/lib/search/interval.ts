@@ -269,7 +269,7 @@ export class IntervalRunner<Snapshot = unknown> {
           pending[hart] = true
           if (bit === YIELD) {
             current = this.nextRunnable(hart, done)
-            if (handovers && current !== hart) handovers.push(index, hart, atWrite ? 1 : 0, held[current])
+            if (handovers && current !== hart) handovers.push(index, hart, current, atWrite ? 1 : 0, held[current])
             held[hart] = atWrite ? 1 : 0
           }
         }
@@ -681,18 +681,23 @@ const HELD_UNKNOWN = 2
 class HandoverLog {
   private at: number[] = []
   private hart: number[] = []
+  private next: number[] = []
   private held: number[] = []
   private nextHeld: number[] = []
 
-  push(at: number, hart: number, held: number, nextHeld: number): void {
+  push(at: number, hart: number, next: number, held: number, nextHeld: number): void {
     this.at.push(at)
     this.hart.push(hart)
+    this.next.push(next)
     this.held.push(held)
     this.nextHeld.push(nextHeld)
   }
 
   done(): Handovers {
-    return {at: Uint32Array.from(this.at), hart: Uint8Array.from(this.hart), held: Uint8Array.from(this.held), nextHeld: Uint8Array.from(this.nextHeld)}
+    return {
+      at: Uint32Array.from(this.at), hart: Uint8Array.from(this.hart), next: Uint8Array.from(this.next),
+      held: Uint8Array.from(this.held), nextHeld: Uint8Array.from(this.nextHeld),
+    }
   }
 }
 

@@ -160,7 +160,7 @@ function keyOf(candidate: Candidate): string {
 
 /** The bytes of decisions a remembered run holds. */
 function pathBytes(evaluation: Evaluation): number {
-  return evaluation.taken.length + (evaluation.elasticDecisions?.length ?? 0) + 7 * (evaluation.handovers?.at.length ?? 0)
+  return evaluation.taken.length + (evaluation.elasticDecisions?.length ?? 0) + 8 * (evaluation.handovers?.at.length ?? 0)
 }
 
 /** Bytes of remembered runs (their paths, mostly) kept at most, whatever memoEntries allows. */

@@ -57,6 +57,8 @@ export interface GaSettings {
    * cut search, and on the best individual when the GA stalls; 0 turns it off.
    */
   swapSteps: number
+  /** Runs at most spent, each time, bringing a near miss's differing hart word onto its target by deferring another hart's last accesses (see defer-search.ts); 0 turns it off. */
+  deferSteps: number
   /** Runs at most spent, at each stall of the GA, moving the best individual's last yields (see end-search.ts); 0 turns it off. */
   endSteps: number
   /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
@@ -103,6 +105,7 @@ export const DEFAULT_GA: GaSettings = {
   cutSteps: 160,
   swapSteps: 48,
   endSteps: 32,
+  deferSteps: 48,
 }
 
 export const DEFAULT_SETTINGS: SearchSettings = {
@@ -156,6 +159,7 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   whole('ga.cutSteps', ga.cutSteps, 0)
   whole('ga.swapSteps', ga.swapSteps, 0)
   whole('ga.endSteps', ga.endSteps, 0)
+  whole('ga.deferSteps', ga.deferSteps, 0)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
   for (const [name, slacks] of [['ga.elasticSlacks', ga.elasticSlacks], ['ga.looseElasticSlacks', ga.looseElasticSlacks]] as const) {
     if (!Array.isArray(slacks) || slacks.some(s => !(s >= 0) || !Number.isFinite(s))) bad(name, slacks, 'a list of non-negative numbers')

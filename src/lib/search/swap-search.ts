@@ -66,7 +66,6 @@ export async function searchSwaps(ledger: Ledger, base: Pick<Evaluation, 'taken'
     delta = next.sharedDelta
     path = next.taken
   }
-  if (process.env.SWAPDEBUG) console.error('swaps', tried.map(r => `${r.evaluation.sharedDelta}${r.evaluation.found ? '!' : ''}:${r.evaluation.firstDifference}`).join(' '))
   return tried
 }
 
