@@ -82,6 +82,7 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
     if (value !== undefined && (crossedAt(value) || Math.abs(value) < Math.abs(startValue))) {
       hart = candidate
       probe = value
+      nearest = {evaluation: evaluation!, value}
       break
     }
   }
@@ -113,7 +114,7 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
     if (crossedAt(values.get(mid))) hi = mid
     else lo = mid
   }
-  if (process.env.SWAPDEBUG) console.error('defer hart', hart, [...values.entries()].map(([k, v]) => `${k}:${v}`).join(' '), 'found', ledger.found, tried.slice(0, 4).map(r => r.evaluation.sharedDelta + ' ' + r.evaluation.firstDifference + ' ' + r.evaluation.end + ' ' + r.evaluation.executed + '/' + r.evaluation.budget).join(' ;; '))
+
   return done()
 }
 

@@ -173,8 +173,9 @@ async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSet
     .filter(run => !run.evaluation.found && run.evaluation.sharedDelta !== undefined && Math.sign(run.evaluation.sharedDelta) === -sign)
     .sort((a, b) => Math.abs(a.evaluation.sharedDelta!) - Math.abs(b.evaluation.sharedDelta!))[0]
   const cut = under && over && !ledger.found && sign !== 0 ? await searchCut(ledger, over, under, ga.cutSteps) : []
-  // The nearest miss of them all, brought onto the target one update at a time (see swap-search.ts).
-  const nearest = nearestMiss([...elastic, ...split, ...cut])
+  // The nearest miss of the seed's runs (another seed's may be near in the word and far in all else), brought onto
+  // the target one update at a time (see swap-search.ts), and its harts into step (defer-search.ts).
+  const nearest = nearestMiss([seed, ...split, ...cut])
   if (nearest && !ledger.found) await settle(ledger, nearest.evaluation)
 }
 
