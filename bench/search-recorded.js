@@ -3,8 +3,8 @@
 // machine (2 harts on 2 cores) at a checkpoint interval, then every interval
 // searched with the GA under a time limit, twice on the same recording, side
 // by side: with the elastic and pace seeds and the split and cut searches (the
-// search before the loose elastic seeds, the swap search and the end search),
-// and with those as well (the default now). Prints
+// search before the loose elastic seeds and the swap, defer and end
+// searches), and with those as well (the default now). Prints
 // per workload and way the intervals found, the median and worst wall time
 // of a found interval, how many were found in the first generation within 24
 // evaluations (as many as the default seeds), and the evaluations per second.
@@ -38,8 +38,8 @@ const seed = Number(option('--seed', '1'))
 const jobs = Number(option('--jobs', '2'))
 const workloads = args.length > 0 ? args : ['race', 'pingpong', 'compress', 'radix', 'dbench', 'selftest']
 const ways = [
-  ['elastic + pace seeds', {ga: {looseElasticSlacks: [], swapSteps: 0, endSteps: 0}}],
-  ['+ loose elastic seeds, swap and end searches', {}],
+  ['elastic + pace seeds', {ga: {looseElasticSlacks: [], swapSteps: 0, deferSteps: 0, endSteps: 0}}],
+  ['+ loose elastic seeds, swap, defer and end searches', {}],
 ]
 
 const work = mkdtempSync(join(tmpdir(), 'reseer-bench-search-'))

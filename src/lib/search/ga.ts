@@ -14,9 +14,8 @@ import type {Path} from './path.js'
 import {SeededRandom} from './prng.js'
 import type {GaSettings} from './settings.js'
 import {searchCut, searchSplit, type SplitTried} from './split-search.js'
-import {searchSwaps} from './swap-search.js'
 import {searchEnd} from './end-search.js'
-import {searchDefer} from './defer-search.js'
+import {settle} from './settle.js'
 
 interface Individual {
   path: Path
@@ -177,45 +176,6 @@ async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSet
   // the target one update at a time (see swap-search.ts), and its harts into step (defer-search.ts).
   const nearest = nearestMiss([seed, ...split, ...cut])
   if (nearest && !ledger.found) await settle(ledger, nearest.evaluation)
-}
-
-/** Rounds of swaps and deferrals that settle() makes at most. */
-const SETTLE_ROUNDS = 3
-
-/**
- * A near miss settled: the swap search while a shared word is off, then the
- * defer search while a hart's word is off (it may cost the shared word an
- * update, which the next round's swaps give back), each round from the
- * fittest run so far, while a round brings a fitter one. Returns every run
- * tried.
- */
-async function settle(ledger: Ledger, from: Evaluation): Promise<SplitTried[]> {
-  const ga = ledger.settings.ga
-  const tried: SplitTried[] = []
-  let current = from
-  for (let round = 0; round < SETTLE_ROUNDS && !ledger.found; round++) {
-    const before = current
-    if (current.sharedDelta !== undefined && current.sharedDelta !== 0 && ga.swapSteps > 0) {
-      const swaps = await searchSwaps(ledger, current, ga.swapSteps)
-      tried.push(...swaps)
-      current = fittest(swaps, current)
-    }
-    if (!ledger.found && current.hartDelta && ga.deferSteps > 0) {
-      // The deferral's nearest run, fitter or not: its shared word is what the next round's swaps settle.
-      const deferred = await searchDefer(ledger, current, ga.deferSteps)
-      tried.push(...deferred.tried)
-      current = deferred.nearest ?? current
-    }
-    if (current === before) break
-  }
-  return tried
-}
-
-/** The fittest evaluation of `runs`, `than` unless one is fitter. */
-function fittest(runs: readonly SplitTried[], than: Evaluation): Evaluation {
-  let best = than
-  for (const run of runs) if (run.evaluation.fitness > best.fitness) best = run.evaluation
-  return best
 }
 
 /** The run whose shared word is the fewest updates off its target (not on it), the fitter of equals; undefined if none. */

@@ -1,0 +1,74 @@
+// The defer search (defer-search.ts): a hart's last accesses deferred past
+// the others' end, on a synthetic race interval whose "recording" had one
+// hart make its last increments after the other had stopped.
+import t from 'tap'
+import {raceInterval, targetNow} from './race-loop.js'
+import {searchDefer, withDeferred} from '../../src/lib/search/defer-search.js'
+import type {Handovers} from '../../src/lib/search/evaluator.js'
+import {IntervalRunner} from '../../src/lib/search/interval.js'
+import {Ledger} from '../../src/lib/search/ledger.js'
+import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
+import {pathFromString, pathToString} from '../../src/lib/search/path.js'
+import {resolveSettings} from '../../src/lib/search/settings.js'
+import {settle} from '../../src/lib/search/settle.js'
+import type {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
+
+// Hart 0: three continues and a yield; hart 1: two and a yield; hart 0's final turn: three.
+const path = pathFromString('1110110111')
+const handovers: Handovers = {
+  at: Uint32Array.from([3, 6]),
+  hart: Uint8Array.from([0, 1]),
+  next: Uint8Array.from([1, 0]),
+  held: Uint8Array.from([0, 0]),
+  nextHeld: Uint8Array.from([2, 0]),
+}
+
+t.test('deferring shortens a hart\'s last turns, joins the turns around one it empties, and ends its final turn in a yield', async t => {
+  t.equal(pathToString(withDeferred(path, handovers, 1, 1)!), '111010111', 'hart 1 yields an access earlier')
+  t.equal(pathToString(withDeferred(path, handovers, 1, 3)!), '1111111', 'hart 1\'s turn gone, with its held-over access: hart 0 goes on')
+  t.equal(withDeferred(path, handovers, 1, 4), undefined, 'hart 1 has no more accesses before its end to defer')
+  t.equal(pathToString(withDeferred(path, handovers, 0, 2)!), '111011010', 'hart 0\'s final turn yields two before its end')
+  t.equal(pathToString(withDeferred(path, handovers, 0, 5)!), '11011', 'hart 0\'s final turn gone (hart 1 runs on to its end), its first turn an access shorter')
+  t.equal(pathToString(withDeferred(path, handovers, 1, 0)!), pathToString(path))
+})
+
+/** The secret schedules with one hart's last 40 accesses made after the other's end, as recordings; the undeferred schedule as the near miss. */
+function deferredIntervals() {
+  const intervals = []
+  for (const secret of [1, 2, 3]) {
+    for (const hart of [0, 1]) {
+      const recorded = raceInterval(secret)
+      const deferred = withDeferred(recorded.recording.taken, recorded.recording.handovers!, hart, 40)
+      if (!deferred) continue
+      recorded.runner.run({path: deferred})
+      const target = targetNow(recorded.runner.machine as SimIntervalMachine)
+      const fresh = raceInterval(secret)
+      const runner = new IntervalRunner(fresh.runner.machine, {...fresh.runner.problem, target})
+      intervals.push({secret, hart, runner, deferred, miss: runner.evaluate({path: fresh.recording.taken})})
+    }
+  }
+  return intervals
+}
+
+t.test('from the schedule without the deferral, the defer search comes nearer the recording\'s end, and settling finds some', async t => {
+  let cases = 0
+  let found = 0
+  for (const {secret, hart, runner, deferred, miss} of deferredIntervals()) {
+    t.equal(runner.evaluate({path: deferred}).fitness, 1, `secret ${secret}, hart ${hart}: the deferred schedule reaches the target`)
+    if (miss.found || !miss.hartDelta) continue
+    cases++
+    const alone = await searchDefer(new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1})), miss, 48)
+    t.ok(alone.tried.length <= 48 && alone.nearest, `secret ${secret}, hart ${hart}: ${alone.tried.length} runs`)
+    const start = miss.hartDelta.delta - (miss.sharedDelta ?? 0)
+    const end = alone.nearest!.found ? 0 : (alone.nearest!.hartDelta?.delta ?? 0) - (alone.nearest!.sharedDelta ?? 0)
+    t.ok(Math.abs(end) < Math.abs(start), `the hart's word against the shared word: ${start} -> ${end}`)
+    const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
+    const tried = await settle(ledger, miss)
+    if (ledger.found) found++
+    t.comment(`secret ${secret}, hart ${hart}: settle ${ledger.found ? 'found' : 'missed'} in ${tried.length} runs`)
+  }
+  t.ok(cases >= 3, `${cases} near misses`)
+  // Settling does not find every one of these (2 of 6 when this was written: a deferral one access off splits a
+  // read-modify-write, and the swaps then have a whole turn's updates to make up), but it has to find some.
+  t.ok(found >= 1, `${found} of ${cases} found by settling`)
+})
