@@ -34,6 +34,17 @@ export function targetNow(sim: SimIntervalMachine): IntervalTarget {
   }
 }
 
+/** Two harts with `budget` instructions each and no target yet: what a schedule is run on to make one. */
+export function blankProblem(budget: number, sharedPages: Set<number>): IntervalProblem {
+  return {
+    interval: 0,
+    budgets: [budget, budget],
+    eventCounts: [0, 0],
+    sharedPages,
+    target: {harts: [new Uint8Array(0), new Uint8Array(0)], devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(0)},
+  }
+}
+
 /** A schedule of turns some tens of decisions long, as truly parallel harts might have had. */
 export function secretPath(seed: number, length: number): Uint8Array {
   const random = new SeededRandom(seed)
@@ -48,13 +59,7 @@ export function raceInterval(secret: number) {
   const [a, b] = [0, 1].map(hart => sim.machine.pageAccesses(hart))
   const shared = new Set([...a.written].filter(page => b.written.includes(page)))
   sim.restore(start)
-  const blank: IntervalProblem = {
-    interval: 0,
-    budgets: [BUDGET, BUDGET],
-    eventCounts: [0, 0],
-    sharedPages: shared,
-    target: {harts: [new Uint8Array(0), new Uint8Array(0)], devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(0)},
-  }
+  const blank = blankProblem(BUDGET, shared)
   const recording = new IntervalRunner(sim, blank, {cacheBytes: 0}).run({path: secretPath(secret, 2 * BUDGET), handovers: true})
   const target = targetNow(sim)
   sim.restore(start)

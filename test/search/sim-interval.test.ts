@@ -1,7 +1,7 @@
 // The search on the real simulator: the race workload's lost-update loop as an
 // interval between two snapshots taken around a known schedule.
 import t from 'tap'
-import {raceInLoop, targetNow} from './race-loop.js'
+import {blankProblem, raceInLoop, targetNow} from './race-loop.js'
 import {IntervalRunner, type IntervalProblem} from '../../src/lib/search/interval.js'
 import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
 import {SeededRandom} from '../../src/lib/search/prng.js'
@@ -38,13 +38,7 @@ t.test('the GA finds a path from one race snapshot to the next, and a damaged on
   const start = sim.save()
 
   // The recording: run the secret schedule and keep where it ends as checkpoint k+1.
-  const blank: IntervalProblem = {
-    interval: 0,
-    budgets: [BUDGET, BUDGET],
-    eventCounts: [0, 0],
-    sharedPages: shared,
-    target: {harts: [new Uint8Array(0), new Uint8Array(0)], devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(0)},
-  }
+  const blank = blankProblem(BUDGET, shared)
   const recording = new IntervalRunner(sim, blank, {cacheBytes: 0}).run({path: secretPath(3, 400)})
   t.equal(recording.end, 'complete')
   t.ok(recording.taken.length > 20, `${recording.taken.length} decision points`)
