@@ -18,7 +18,7 @@ import {BlobStore} from './blobs.js'
 import {BlobCache, fetchBundle} from './bundle.js'
 import type {CachedIntervalArg} from './cached-interval.js'
 import {type FarmJobData, type FarmJobResult, checkJobData} from './jobs.js'
-import {QUEUE_NAME, atMost, bullConnection, connectQueue, connectionLost, parseQueueUrl} from './redis.js'
+import {QUEUE_NAME, RECONNECT_PATIENCE_MS, atMost, bullConnection, connectQueue, connectionLost, parseQueueUrl} from './redis.js'
 
 const LOADER = new URL('./cached-interval.js', import.meta.url).href
 /** A worker's lock on its job; renewed every half of it while the worker lives. */
@@ -149,14 +149,28 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<FarmWor
     await Promise.race([worker.close(), watch.lost])
   } catch (error) {
     stopping = true
+    // BullMQ's own wait for its connections can fail first, with ioredis's bare "Connection is closed.": when the
+    // watch connection gives up too (within its patience), that was the lost queue, and is said so.
+    const lost = error instanceof ReseerError ? error : await lostWithin(watch, RECONNECT_PATIENCE_MS + 1000)
     await forceClose(worker)
-    if (error instanceof ReseerError) throw new ReseerError(`${error.message}; this worker stops`, {code: error.code})
+    if (lost) throw new ReseerError(`${lost.message}; this worker stops`, {code: lost.code})
     throw error
   } finally {
     watch.dispose()
     redis.disconnect()
   }
   return report
+}
+
+/** The watch connection's lost-queue error if it gives up within `ms`, else undefined. */
+async function lostWithin(watch: {lost: Promise<never>}, ms: number): Promise<ReseerError | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>(resolve => (timer = setTimeout(() => resolve(undefined), ms)))
+  try {
+    return await Promise.race([watch.lost.catch((error: unknown) => (error instanceof ReseerError ? error : undefined)), late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 async function forceClose(worker: Worker): Promise<void> {
