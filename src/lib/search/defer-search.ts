@@ -5,14 +5,15 @@
 // this one had stopped. The last j accesses a hart makes before its final
 // turn are deferred: its last turns lose them and it makes them after the
 // others, everything before staying as it was. The first differing word of
-// the out-of-step hart's state (Evaluation.hartDelta) moves with j one step at
-// a time, so a doubling and then a bisection on j find where it lands on its
-// target. Which hart to defer is tried both ways.
+// the out-of-step hart's state (Evaluation.hartDelta) less the shared word's
+// difference (sharedDelta) moves with j one step at a time, so a doubling and
+// then a bisection on j find where it is zero. Which hart to defer is tried
+// both ways.
 
-import type {Candidate, Evaluation, Handovers} from './evaluator.js'
+import type {Evaluation, Handovers} from './evaluator.js'
 import type {Ledger} from './ledger.js'
 import {CONTINUE, YIELD, type Path} from './path.js'
-import type {SplitTried} from './split-search.js'
+import {TriedRuns, type SplitTried} from './split-search.js'
 
 /** The first deferral tried for each hart, to see which way the word goes. */
 const PROBE = 8
@@ -29,20 +30,12 @@ export interface DeferResult {
  * `steps` runs.
  */
 export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'hartDelta'>, steps: number): Promise<DeferResult> {
-  const tried: SplitTried[] = []
+  const runs = new TriedRuns(ledger, steps)
   let nearest: {evaluation: Evaluation; value: number} | undefined
-  const done = (): DeferResult => ({tried, ...(nearest ? {nearest: nearest.evaluation} : {})})
+  const done = (): DeferResult => ({tried: runs.tried, ...(nearest ? {nearest: nearest.evaluation} : {})})
   const first = base.hartDelta
   if (!first || first.delta === 0 || steps < 2 || ledger.stopReason()) return done()
-  let budget = steps
-  const run = async (candidates: Candidate[]): Promise<Evaluation[]> => {
-    budget -= candidates.length
-    const evaluations = await ledger.evaluate(candidates)
-    evaluations.forEach((evaluation, i) => tried.push({candidate: candidates[i], evaluation}))
-    return evaluations
-  }
-  const room = (): boolean => budget > 0 && !ledger.stopReason()
-  const [start] = await run([{path: base.taken, handovers: true}])
+  const [start] = await runs.run([{path: base.taken, handovers: true}])
   const handovers = start.handovers
   if (start.found || !handovers || start.hartDelta?.hart !== first.hart || start.hartDelta.delta !== first.delta) return done()
   // What the deferral moves: the hart's word against the shared word. Deferring another hart's last accesses
@@ -60,14 +53,17 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
   if (startValue === undefined || startValue === 0) return done()
   const sign = Math.sign(startValue)
   const crossedAt = (value: number | undefined): boolean => value !== undefined && (value === 0 || Math.sign(value) !== sign)
+  const keepIfNearest = (evaluation: Evaluation, value: number): void => {
+    if (!nearest || Math.abs(value) < Math.abs(nearest.value)) nearest = {evaluation, value}
+  }
 
   // A deferral that cuts a hart's turn between its read of a word and its write back loses every update the
   // others make meanwhile; one access more or less does not. Each count is run with the next, and the one whose
   // shared words are nearer their targets stands for it.
   const deferred = async (hart: number, count: number): Promise<Evaluation | undefined> => {
     const paths = [count, count + 1].map(n => withDeferred(start.taken, handovers, hart, n)).filter((path): path is Path => path !== undefined)
-    if (paths.length === 0 || !room()) return undefined
-    const evaluations = await run(paths.map(path => ({path})))
+    if (paths.length === 0 || !runs.room()) return undefined
+    const evaluations = await runs.run(paths.map(path => ({path})))
     const off = (evaluation: Evaluation): number => (evaluation.found ? -1 : Math.abs(evaluation.sharedDelta ?? 0))
     return evaluations.reduce((a, b) => (off(b) < off(a) ? b : a))
   }
@@ -82,7 +78,7 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
     if (value !== undefined && (crossedAt(value) || Math.abs(value) < Math.abs(startValue))) {
       hart = candidate
       probe = value
-      nearest = {evaluation: evaluation!, value}
+      keepIfNearest(evaluation!, value)
       break
     }
   }
@@ -94,13 +90,13 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
     if (!evaluation) return false
     const value = valueOf(evaluation)
     values.set(count, value)
-    if (value !== undefined && (!nearest || Math.abs(value) < Math.abs(nearest.value))) nearest = {evaluation, value}
+    if (value !== undefined) keepIfNearest(evaluation, value)
     return true
   }
   // Doubling from the probe until the word crosses its target, then a bisection.
   let lo = 0
   let hi = -1
-  for (let count = PROBE; room(); count *= 2) {
+  for (let count = PROBE; runs.room(); count *= 2) {
     if (!(await runAt(count))) break
     if (crossedAt(values.get(count))) {
       hi = count
@@ -108,7 +104,7 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
     }
     if (values.get(count) !== undefined) lo = count
   }
-  while (hi > lo + 1 && values.get(hi) !== 0 && room()) {
+  while (hi > lo + 1 && values.get(hi) !== 0 && runs.room()) {
     const mid = (lo + hi) >> 1
     await runAt(mid)
     if (crossedAt(values.get(mid))) hi = mid

@@ -9,10 +9,10 @@
 // near the end are cheap: the runner resumes them from a snapshot near their
 // common prefix.
 
-import type {Candidate, Evaluation} from './evaluator.js'
+import type {Evaluation} from './evaluator.js'
 import type {Ledger} from './ledger.js'
 import {CONTINUE, YIELD, type Path} from './path.js'
-import type {SplitTried} from './split-search.js'
+import {TriedRuns, type SplitTried} from './split-search.js'
 
 /** How many of the last yields a round moves, and by how many decisions. */
 const LAST_YIELDS = 4
@@ -26,25 +26,19 @@ const MOVES = [-2, 2, -1, 1] as const
  * evaluation.
  */
 export async function searchEnd(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'fitness'>, steps: number): Promise<SplitTried[]> {
-  const tried: SplitTried[] = []
-  let budget = steps
+  const runs = new TriedRuns(ledger, steps)
   let from = base
-  while (budget > 0 && !ledger.stopReason()) {
-    const candidates: Candidate[] = endMoves(from.taken, LAST_YIELDS)
-      .slice(0, budget)
+  while (runs.room()) {
+    const candidates = endMoves(from.taken, LAST_YIELDS)
+      .slice(0, runs.left)
       .map(path => ({path}))
     if (candidates.length === 0) break
-    budget -= candidates.length
-    const evaluations = await ledger.evaluate(candidates)
     let best: Evaluation | undefined
-    evaluations.forEach((evaluation, i) => {
-      tried.push({candidate: candidates[i], evaluation})
-      if (evaluation.fitness > (best ?? from).fitness) best = evaluation
-    })
+    for (const evaluation of await runs.run(candidates)) if (evaluation.fitness > (best ?? from).fitness) best = evaluation
     if (!best || ledger.found) break
     from = best
   }
-  return tried
+  return runs.tried
 }
 
 /**

@@ -94,7 +94,8 @@ export interface Evaluation {
   /**
    * Where a hart's state differs: the first such hart, and its first
    * differing 32-bit word, run minus target (unsigned words), e.g. the last
-   * value the hart read from a counter. The defer search goes by its sign.
+   * value the hart read from a counter. The defer search goes by it, less
+   * sharedDelta.
    */
   hartDelta?: {hart: number; delta: number}
   /**

@@ -15,12 +15,13 @@ import {SeededRandom} from './prng.js'
 import type {GaSettings} from './settings.js'
 import {searchCut, searchSplit, type SplitTried} from './split-search.js'
 import {searchEnd} from './end-search.js'
-import {settle} from './settle.js'
+import {fittest, settle} from './settle.js'
+import {nearer} from './swap-search.js'
 
 interface Individual {
   path: Path
   fitness: number
-  /** The run's own evaluation: what the swap search starts from. */
+  /** The run's own evaluation: what the settle and end searches start from at a stall. */
   evaluation: Evaluation
   /** The tail of the seed it descends from (a pace or an elastic run); its children follow it after their changed decisions. */
   tail?: PaceTail | ElasticTail
@@ -35,8 +36,8 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
   ledger.endGeneration('ga')
   let bestFitness = population[0].fitness
   let stalled = 0
-  // The runs the swap and end searches started from, by path: a stall on the same best does not repeat them.
-  const swappedFrom = new Set<Path>()
+  // The runs the settle and end searches started from, by path: a stall on the same best does not repeat them.
+  const settledFrom = new Set<Path>()
   const endedFrom = new Set<Path>()
   for (;;) {
     const stop = ledger.stopReason()
@@ -54,7 +55,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       // one point, and paths with 8 to 64 flips (on short paths that is a
       // fresh random schedule).
       stalled = 0
-      const settled = await settleFromBest(ledger, population[0], swappedFrom)
+      const settled = await settleFromBest(ledger, population[0], settledFrom)
       if (settled) population = rank([...population.slice(0, -1), settled])
       if (ledger.found) continue
       const ended = await endFromBest(ledger, population[0], endedFrom)
@@ -182,10 +183,8 @@ async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSet
 function nearestMiss(runs: readonly SplitTried[]): SplitTried | undefined {
   let nearest: SplitTried | undefined
   for (const run of runs) {
-    const delta = run.evaluation.sharedDelta
-    if (delta === undefined || delta === 0 || run.evaluation.found) continue
-    const best = nearest && Math.abs(nearest.evaluation.sharedDelta!)
-    if (!nearest || Math.abs(delta) < best! || (Math.abs(delta) === best && run.evaluation.fitness > nearest.evaluation.fitness)) nearest = run
+    const {sharedDelta, found} = run.evaluation
+    if (!found && sharedDelta !== undefined && sharedDelta !== 0 && (!nearest || nearer(run.evaluation, nearest.evaluation))) nearest = run
   }
   return nearest
 }
@@ -204,10 +203,8 @@ async function endFromBest(ledger: Ledger, best: Individual, endedFrom: Set<Path
 
 /** The fittest of `tried` as an individual, if it is fitter than `best`. */
 function fittestIfBetter(tried: readonly SplitTried[], best: Individual): Individual | undefined {
-  let fittest: SplitTried | undefined
-  for (const run of tried) if (!fittest || run.evaluation.fitness > fittest.evaluation.fitness) fittest = run
-  if (!fittest || fittest.evaluation.fitness <= best.fitness) return undefined
-  return toIndividual(fittest.evaluation, {path: fittest.evaluation.taken})
+  const fitter = fittest(tried, best.evaluation)
+  return fitter === best.evaluation ? undefined : toIndividual(fitter, {path: fitter.taken})
 }
 
 /**
@@ -216,9 +213,9 @@ function fittestIfBetter(tried: readonly SplitTried[], best: Individual): Indivi
  * among a million decisions finds. Its fittest run joins the population (in
  * place of the worst) when it is fitter than the best.
  */
-async function settleFromBest(ledger: Ledger, best: Individual, swappedFrom: Set<Path>): Promise<Individual | undefined> {
-  if (swappedFrom.has(best.evaluation.taken)) return undefined
-  swappedFrom.add(best.evaluation.taken)
+async function settleFromBest(ledger: Ledger, best: Individual, settledFrom: Set<Path>): Promise<Individual | undefined> {
+  if (settledFrom.has(best.evaluation.taken)) return undefined
+  settledFrom.add(best.evaluation.taken)
   return fittestIfBetter(await settle(ledger, best.evaluation), best)
 }
 

@@ -225,9 +225,7 @@ export class IntervalRunner<Snapshot = unknown> {
     let atDecision = false
     // Whether the access the running hart stopped before is a write (see PaceTail.split).
     let atWrite = false
-    // Per hart, what the access it held back at its last yield is (see Handovers), for a candidate that asks.
-    const handovers = candidate.handovers ? new HandoverLog() : undefined
-    const held = new Array<number>(harts).fill(HELD_UNKNOWN)
+    const handovers = candidate.handovers ? new HandoverLog(harts) : undefined
 
     const hit = this.cache.maxBytes > 0 && !handovers ? this.cache.longest(path, tail.kind === 'continue' ? DEFAULT_DECISION : undefined) : undefined
     if (hit) {
@@ -269,8 +267,7 @@ export class IntervalRunner<Snapshot = unknown> {
           pending[hart] = true
           if (bit === YIELD) {
             current = this.nextRunnable(hart, done)
-            if (handovers && current !== hart) handovers.push(index, hart, current, atWrite ? 1 : 0, held[current])
-            held[hart] = atWrite ? 1 : 0
+            handovers?.yielded(index, hart, current, atWrite)
           }
         }
       }
@@ -307,7 +304,7 @@ export class IntervalRunner<Snapshot = unknown> {
         hash.pushRun(CONTINUE, stop.passed)
       }
       pending[hart] = false
-      if (stop.kind !== 'decision') held[hart] = HELD_UNKNOWN
+      if (stop.kind !== 'decision') handovers?.holdsNothing(hart)
       sinceSnapshot += machine.retired(hart) - before
       if (stop.kind === 'budget') {
         done[hart] = true
@@ -684,13 +681,28 @@ class HandoverLog {
   private next: number[] = []
   private held: number[] = []
   private nextHeld: number[] = []
+  /** Per hart, the access it holds back since its last yield: 1 a write, 0 a read, HELD_UNKNOWN none known. */
+  private readonly holding: number[]
 
-  push(at: number, hart: number, next: number, held: number, nextHeld: number): void {
-    this.at.push(at)
-    this.hart.push(hart)
-    this.next.push(next)
-    this.held.push(held)
-    this.nextHeld.push(nextHeld)
+  constructor(harts: number) {
+    this.holding = new Array<number>(harts).fill(HELD_UNKNOWN)
+  }
+
+  /** `hart` yielded at decision `at`, holding back a write or a read; `next` runs now (the same hart if no other can). */
+  yielded(at: number, hart: number, next: number, write: boolean): void {
+    if (next !== hart) {
+      this.at.push(at)
+      this.hart.push(hart)
+      this.next.push(next)
+      this.held.push(write ? 1 : 0)
+      this.nextHeld.push(this.holding[next])
+    }
+    this.holding[hart] = write ? 1 : 0
+  }
+
+  /** The hart stopped other than at a decision point: it holds nothing back. */
+  holdsNothing(hart: number): void {
+    this.holding[hart] = HELD_UNKNOWN
   }
 
   done(): Handovers {

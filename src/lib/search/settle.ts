@@ -41,7 +41,7 @@ export async function settle(ledger: Ledger, from: Evaluation): Promise<SplitTri
 }
 
 /** The fittest evaluation of `runs`, `than` unless one is fitter. */
-function fittest(runs: readonly SplitTried[], than: Evaluation): Evaluation {
+export function fittest(runs: readonly SplitTried[], than: Evaluation): Evaluation {
   let best = than
   for (const run of runs) if (run.evaluation.fitness > best.fitness) best = run.evaluation
   return best

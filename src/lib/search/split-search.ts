@@ -22,6 +22,32 @@ export interface SplitTried {
   evaluation: Evaluation
 }
 
+/** The runs of one of the searches that follow the GA's seeds, counted against its budget and kept with their evaluations. */
+export class TriedRuns {
+  readonly tried: SplitTried[] = []
+
+  constructor(
+    private readonly ledger: Ledger,
+    private budget: number,
+  ) {}
+
+  /** Runs left in the budget, and the ledger not saying stop. */
+  room(): boolean {
+    return this.budget > 0 && !this.ledger.stopReason()
+  }
+
+  get left(): number {
+    return this.budget
+  }
+
+  async run(candidates: Candidate[]): Promise<Evaluation[]> {
+    this.budget -= candidates.length
+    const evaluations = await this.ledger.evaluate(candidates)
+    evaluations.forEach((evaluation, i) => this.tried.push({candidate: candidates[i], evaluation}))
+    return evaluations
+  }
+}
+
 /**
  * Candidates each round of these searches runs side by side. Fixed, not the
  * evaluator's concurrency, so that a search gives the same result on any

@@ -21,10 +21,10 @@
 // whatever differs first on a shared page, the accesses' kinds come from the
 // runner (Candidate.handovers).
 
-import type {Candidate, Evaluation, Handovers} from './evaluator.js'
+import type {Evaluation, Handovers} from './evaluator.js'
 import type {Ledger} from './ledger.js'
 import {CONTINUE, YIELD, type Path} from './path.js'
-import type {SplitTried} from './split-search.js'
+import {TriedRuns, type SplitTried} from './split-search.js'
 
 /** Candidates each round runs side by side: fixed, so that the result does not depend on the number of workers. */
 const POINTS_PER_ROUND = 2
@@ -42,37 +42,27 @@ const SINGLE_TRIES = 12
  * ledger says stop. Returns every run tried with its evaluation.
  */
 export async function searchSwaps(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'sharedDelta'>, steps: number): Promise<SplitTried[]> {
-  const tried: SplitTried[] = []
-  let budget = steps
-  const room = (): boolean => budget > 0 && !ledger.stopReason()
-  const runCounted = async (candidates: Candidate[]): Promise<Evaluation[]> => {
-    budget -= candidates.length
-    const evaluations = await ledger.evaluate(candidates)
-    evaluations.forEach((evaluation, i) => tried.push({candidate: candidates[i], evaluation}))
-    return evaluations
-  }
+  const runs = new TriedRuns(ledger, steps)
   let delta = base.sharedDelta
   let path = base.taken
-  while (delta !== undefined && delta !== 0 && room()) {
-    const [start] = await runCounted([{path, handovers: true}])
+  while (delta !== undefined && delta !== 0 && runs.room()) {
+    const [start] = await runs.run([{path, handovers: true}])
     if (start.found || start.sharedDelta !== delta || !start.handovers) break
     const order = spread(swapPoints(start.taken, start.handovers, delta > 0 ? 'lose' : 'keep'))
-    const runs = await swapSets(start, order, runCounted, room)
+    const sets = await swapSets(start, order, runs)
     // From above the target, 'lose' swaps take one update each: the way down to it is exact.
-    let next = delta < 0 ? closestAbove(runs) : undefined
-    next ??= nearest(runs, start)
-    if (!ledger.found && next === start) next = await singleSwaps(start, order, runCounted, room)
+    let next = delta < 0 ? closestAbove(sets) : undefined
+    next ??= nearest(sets, start)
+    if (!ledger.found && next === start) next = await singleSwaps(start, order, runs)
     if (ledger.found || !next || next === start) break
     delta = next.sharedDelta
     path = next.taken
   }
-  return tried
+  return runs.tried
 }
 
-type RunCounted = (candidates: Candidate[]) => Promise<Evaluation[]>
-
 /** Whether `run` is a miss whose shared word is nearer its target than `than`'s, or as near and fitter. */
-function nearer(run: Evaluation | undefined, than: Evaluation): boolean {
+export function nearer(run: Evaluation | undefined, than: Evaluation): boolean {
   const d = run?.sharedDelta
   if (!run || d === undefined || d === 0 || run.found) return false
   const other = Math.abs(than.sharedDelta!)
@@ -102,25 +92,25 @@ function closestAbove(runs: readonly Evaluation[]): Evaluation | undefined {
  * crosses its target (or the swaps run out), then a bisection on n between
  * the last count short of it and the first past it. Returns the runs.
  */
-async function swapSets(start: Evaluation, order: number[], run: RunCounted, room: () => boolean): Promise<Evaluation[]> {
+async function swapSets(start: Evaluation, order: number[], runs: TriedRuns): Promise<Evaluation[]> {
   const sign = Math.sign(start.sharedDelta!)
-  const runs = new Map<number, Evaluation>([[0, start]])
-  const deltaAt = (n: number): number => (runs.get(n)!.found ? 0 : runs.get(n)!.sharedDelta ?? 0)
+  const byCount = new Map<number, Evaluation>([[0, start]])
+  const deltaAt = (n: number): number => (byCount.get(n)!.found ? 0 : byCount.get(n)!.sharedDelta ?? 0)
   const runSets = async (counts: number[]): Promise<void> => {
-    const evaluations = await run(counts.map(n => ({path: withSwaps(start.taken, order.slice(0, n))})))
-    evaluations.forEach((evaluation, i) => runs.set(counts[i], evaluation))
+    const evaluations = await runs.run(counts.map(n => ({path: withSwaps(start.taken, order.slice(0, n))})))
+    evaluations.forEach((evaluation, i) => byCount.set(counts[i], evaluation))
   }
   let lo = 0
   let hi = -1
-  for (let n = 1; hi < 0 && n <= order.length && room(); n *= 2 * POINTS_PER_ROUND) {
-    const counts = [...new Set([n, Math.min(2 * n, order.length)])].filter(c => !runs.has(c))
+  for (let n = 1; hi < 0 && n <= order.length && runs.room(); n *= 2 * POINTS_PER_ROUND) {
+    const counts = [...new Set([n, Math.min(2 * n, order.length)])].filter(c => !byCount.has(c))
     await runSets(counts)
     for (const c of counts) {
       if (Math.sign(deltaAt(c)) === sign) lo = Math.max(lo, c)
       else if (hi < 0) hi = c
     }
   }
-  while (hi > lo + 1 && deltaAt(hi) !== 0 && room()) {
+  while (hi > lo + 1 && deltaAt(hi) !== 0 && runs.room()) {
     const count = Math.min(POINTS_PER_ROUND, hi - lo - 1)
     const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
     await runSets(points)
@@ -133,7 +123,7 @@ async function swapSets(start: Evaluation, order: number[], run: RunCounted, roo
       else hi = Math.min(hi, c)
     }
   }
-  return [...runs.values()]
+  return [...byCount.values()]
 }
 
 /**
@@ -142,10 +132,10 @@ async function swapSets(start: Evaluation, order: number[], run: RunCounted, roo
  * overshoots, and which kind of swap moves a word which way holds for a
  * read-modify-write loop, not for every pair of accesses.
  */
-async function singleSwaps(start: Evaluation, order: number[], run: RunCounted, room: () => boolean): Promise<Evaluation | undefined> {
-  for (let i = 0; i < Math.min(order.length, SINGLE_TRIES) && room(); i += POINTS_PER_ROUND) {
+async function singleSwaps(start: Evaluation, order: number[], runs: TriedRuns): Promise<Evaluation | undefined> {
+  for (let i = 0; i < Math.min(order.length, SINGLE_TRIES) && runs.room(); i += POINTS_PER_ROUND) {
     const points = order.slice(i, Math.min(i + POINTS_PER_ROUND, SINGLE_TRIES))
-    const evaluations = await run(points.map(at => ({path: withSwaps(start.taken, [at])})))
+    const evaluations = await runs.run(points.map(at => ({path: withSwaps(start.taken, [at])})))
     let best: Evaluation | undefined
     for (const evaluation of evaluations) if (nearer(evaluation, best ?? start)) best = evaluation
     if (best || evaluations.some(evaluation => evaluation.found)) return best
