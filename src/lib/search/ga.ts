@@ -16,7 +16,7 @@ import type {GaSettings} from './settings.js'
 import {searchCut, searchSplit, type SplitTried} from './split-search.js'
 import {searchEnd} from './end-search.js'
 import {fittest, settle} from './settle.js'
-import {nearer} from './swap-search.js'
+import {nearestMiss} from './swap-search.js'
 
 interface Individual {
   path: Path
@@ -175,18 +175,8 @@ async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSet
   const cut = under && over && !ledger.found && sign !== 0 ? await searchCut(ledger, over, under, ga.cutSteps) : []
   // The nearest miss of the seed's runs (another seed's may be near in the word and far in all else), brought onto
   // the target one update at a time (see swap-search.ts), and its harts into step (defer-search.ts).
-  const nearest = nearestMiss([seed, ...split, ...cut])
-  if (nearest && !ledger.found) await settle(ledger, nearest.evaluation)
-}
-
-/** The run whose shared word is the fewest updates off its target (not on it), the fitter of equals; undefined if none. */
-function nearestMiss(runs: readonly SplitTried[]): SplitTried | undefined {
-  let nearest: SplitTried | undefined
-  for (const run of runs) {
-    const {sharedDelta, found} = run.evaluation
-    if (!found && sharedDelta !== undefined && sharedDelta !== 0 && (!nearest || nearer(run.evaluation, nearest.evaluation))) nearest = run
-  }
-  return nearest
+  const nearest = nearestMiss([seed, ...split, ...cut].map(run => run.evaluation))
+  if (nearest && !ledger.found) await settle(ledger, nearest)
 }
 
 /**

@@ -57,6 +57,12 @@ export interface GaSettings {
    * cut search, and on the best individual when the GA stalls; 0 turns it off.
    */
   swapSteps: number
+  /**
+   * Runs at most spent, each time, bringing a shared word that the swaps left
+   * off onto its target by sliding a hart's accesses across another's short
+   * turns (see slide-search.ts); 0 turns it off.
+   */
+  slideSteps: number
   /** Runs at most spent, each time, bringing a near miss's differing hart word onto its target by deferring another hart's last accesses (see defer-search.ts); 0 turns it off. */
   deferSteps: number
   /** Runs at most spent, at each stall of the GA, moving the best individual's last yields (see end-search.ts); 0 turns it off. */
@@ -104,6 +110,7 @@ export const DEFAULT_GA: GaSettings = {
   splitSteps: 12,
   cutSteps: 160,
   swapSteps: 48,
+  slideSteps: 48,
   endSteps: 32,
   deferSteps: 48,
 }
@@ -158,6 +165,7 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   whole('ga.splitSteps', ga.splitSteps, 0)
   whole('ga.cutSteps', ga.cutSteps, 0)
   whole('ga.swapSteps', ga.swapSteps, 0)
+  whole('ga.slideSteps', ga.slideSteps, 0)
   whole('ga.endSteps', ga.endSteps, 0)
   whole('ga.deferSteps', ga.deferSteps, 0)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')

@@ -6,7 +6,8 @@ import type {Evaluation} from './evaluator.js'
 import type {Ledger} from './ledger.js'
 import {searchDefer} from './defer-search.js'
 import type {SplitTried} from './split-search.js'
-import {searchSwaps} from './swap-search.js'
+import {searchSlides} from './slide-search.js'
+import {nearestMiss, searchSwaps} from './swap-search.js'
 
 /** Rounds of swaps and deferrals that settle() makes at most. */
 const SETTLE_ROUNDS = 3
@@ -28,6 +29,12 @@ export async function settle(ledger: Ledger, from: Evaluation): Promise<SplitTri
       const swaps = await searchSwaps(ledger, current, ga.swapSteps)
       tried.push(...swaps)
       current = fittest(swaps, current)
+    }
+    if (!ledger.found && current.sharedDelta !== undefined && current.sharedDelta !== 0 && ga.slideSteps > 0) {
+      // Further off than the swaps reach: slides, from their nearest run (fitter or not: its hart words are the defer search's).
+      const slides = await searchSlides(ledger, current, ga.slideSteps)
+      tried.push(...slides)
+      current = nearestMiss(slides.map(run => run.evaluation), current)!
     }
     if (!ledger.found && current.hartDelta && ga.deferSteps > 0) {
       // The deferral's nearest run, fitter or not: its shared word is what the next round's swaps settle.

@@ -69,6 +69,23 @@ export function nearer(run: Evaluation | undefined, than: Evaluation): boolean {
   return Math.abs(d) < other || (Math.abs(d) === other && run.fitness > than.fitness)
 }
 
+/**
+ * The nearest miss of `runs` and `than`: before any other, the fittest whose
+ * shared pages all match but a hart's word is off (what is left is where a
+ * hart read the word, which the defer search settles), else the one whose
+ * shared word is nearest (see nearer). Undefined if there is none.
+ */
+export function nearestMiss(runs: Iterable<Evaluation>, than?: Evaluation): Evaluation | undefined {
+  let best = than
+  for (const run of runs) {
+    if (run.found) continue
+    const right = run.sharedDelta === undefined && run.hartDelta !== undefined
+    const bestRight = best !== undefined && best.sharedDelta === undefined && best.hartDelta !== undefined
+    if (right ? !bestRight || run.fitness > best!.fitness : !bestRight && (best === undefined ? run.sharedDelta !== undefined && run.sharedDelta !== 0 : nearer(run, best))) best = run
+  }
+  return best
+}
+
 /** The nearest miss of `runs`, `start` if none is nearer than it. */
 function nearest(runs: readonly Evaluation[], start: Evaluation): Evaluation {
   let best = start
@@ -179,12 +196,12 @@ export function swapPoints(path: Path, handovers: Handovers, kind: SwapKind): nu
  * van der Corput sequence over their indices), so that the first n swaps do
  * not crowd into one stretch of it.
  */
-export function spread(points: readonly number[]): number[] {
+export function spread<T>(points: readonly T[]): T[] {
   const n = points.length
   if (n === 0) return []
   let bits = 0
   while (1 << bits < n) bits++
-  const order: number[] = []
+  const order: T[] = []
   for (let i = 0; i < 1 << bits; i++) {
     let reversed = 0
     for (let b = 0; b < bits; b++) if (i & (1 << b)) reversed |= 1 << (bits - 1 - b)
