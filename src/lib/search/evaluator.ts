@@ -35,7 +35,7 @@ export type PaceTail = {kind: 'pace'; slack: number; skew?: number; split?: numb
  * of updates) would otherwise keep the hart from stopping where the recording
  * left it, and it would spend its spin turns as work.
  */
-export type ElasticTail = {kind: 'elastic'; slack: number; split?: number; loose?: number}
+export type ElasticTail = {kind: 'elastic'; slack: number; split?: number; loose?: number; charge?: boolean}
 
 export interface Candidate {
   path: Path

@@ -127,6 +127,7 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
   const elastic = [
     ...ga.elasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack}})),
     ...ga.looseElasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack, loose: 1}})),
+    ...ga.chargedElasticSlacks.map((slack): Candidate => ({path: new Uint8Array(0), tail: {kind: 'elastic', slack, loose: 1, charge: true}})),
   ]
   seeds.unshift(...elastic)
   const paced: Evaluation[] = []
@@ -156,16 +157,29 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
  * The split share of the elastic seed with the finest interleaving (the least
  * slack: it splits the most accesses, each losing the fewest updates), then
  * the cut search between the share's zero end and the nearest miss on the
- * other side of the target. A run that reaches it ends the search (Ledger.found).
+ * other side of the target, then the settle loop from the nearest miss of
+ * those runs. When that does not reach the target, the same from each loose
+ * elastic seed not yet tried, least slack first: a loose stop can come at
+ * another turn of a loop in one seed and not in the next. A run that reaches
+ * the target ends the search (Ledger.found).
  */
 async function settleSharedWord(ledger: Ledger, elastic: SplitTried[], ga: GaSettings): Promise<void> {
-  const slackOf = (run: SplitTried): number => (run.candidate.tail as ElasticTail).slack
-  let seed: SplitTried | undefined
-  for (const run of elastic) {
-    if (run.evaluation.sharedDelta === undefined) continue
-    if (!seed || slackOf(run) < slackOf(seed) || (slackOf(run) === slackOf(seed) && run.evaluation.fitness > seed.evaluation.fitness)) seed = run
+  const tailOf = (run: SplitTried): ElasticTail => run.candidate.tail as ElasticTail
+  const finer = (run: SplitTried, than: SplitTried): boolean =>
+    tailOf(run).slack < tailOf(than).slack || (tailOf(run).slack === tailOf(than).slack && run.evaluation.fitness > than.evaluation.fitness)
+  const seeds = elastic.filter(run => run.evaluation.sharedDelta !== undefined)
+  let first: SplitTried | undefined
+  for (const run of seeds) if (!first || finer(run, first)) first = run
+  if (!first) return
+  const loose = seeds.filter(run => run !== first && tailOf(run).loose).sort((a, b) => (finer(a, b) ? -1 : finer(b, a) ? 1 : 0))
+  for (const seed of [first, ...loose]) {
+    if (ledger.found || ledger.stopReason()) return
+    await settleSeed(ledger, seed, ga)
   }
-  if (!seed) return
+}
+
+/** The split share, the cut search and the settle loop from one elastic seed (see settleSharedWord). */
+async function settleSeed(ledger: Ledger, seed: SplitTried, ga: GaSettings): Promise<void> {
   const split = await searchSplit(ledger, seed, ga.splitSteps)
   const under = split.find(run => (run.candidate.tail as ElasticTail).split === 0)
   const sign = Math.sign(under?.evaluation.sharedDelta ?? 0)

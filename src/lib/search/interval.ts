@@ -197,7 +197,8 @@ export class IntervalRunner<Snapshot = unknown> {
    * for the others. The better of the two.
    */
   private evaluateElastic(path: Uint8Array, tail: ElasticTail): Evaluation {
-    const first = this.elasticPass(path, tail, 0)
+    let first = this.elasticPass(path, tail, 0)
+    if (tail.charge && first.leftover.size > 0) first = this.elasticPass(path, tail, 0, first.leftover)
     let best: Evaluation = {...scoreRun(this.machine, this.problem, this.run({path: first.path})), elasticDecisions: first.decisions}
     for (const hart of first.unplaced) {
       if (best.found) break
@@ -376,10 +377,10 @@ export class IntervalRunner<Snapshot = unknown> {
    * powers off early, runs again from the start with a snapshot before just
    * that run.
    */
-  private elasticPass(path: Uint8Array, tail: ElasticTail, first: number): ElasticPass {
+  private elasticPass(path: Uint8Array, tail: ElasticTail, first: number, charge?: ReadonlyMap<number, Leftover>): ElasticPass {
     const holds = new Set<number>()
     for (;;) {
-      const pass = this.elasticAttempt(path, tail, first, holds)
+      const pass = this.elasticAttempt(path, tail, first, holds, charge)
       if (pass.retryHolding === undefined) return pass
       holds.add(pass.retryHolding)
     }
@@ -390,6 +391,7 @@ export class IntervalRunner<Snapshot = unknown> {
     tail: ElasticTail,
     first: number,
     holds: ReadonlySet<number>,
+    charge?: ReadonlyMap<number, Leftover>,
   ): ElasticPass & {retryHolding?: number} {
     const mayRetry = holds.size < MAX_FINISHER_HOLDS
     this.runs++
@@ -434,7 +436,11 @@ export class IntervalRunner<Snapshot = unknown> {
       if (hart === first) starting = false
       if (held[hart]) held[hart] = false
       if (waited[hart] && lastRan >= 0 && lastRan !== hart) {
+        const before = shift[hart]
         shift[hart] = Math.max(shift[hart], this.pace.retiredBy(hart, this.paceTime(lastRan, shift)) - machine.retired(hart))
+        // Leaving the wait an earlier pass put the leftover turns in: every turn not run came before here.
+        const charged = charge?.get(hart)
+        if (charged && waits[hart].length === charged.waits) shift[hart] = Math.max(shift[hart], before + charged.instructions)
       }
       waited[hart] = false
       lastRan = hart
@@ -458,7 +464,7 @@ export class IntervalRunner<Snapshot = unknown> {
         breakAt: targetPc[hart],
       }
       let stop = machine.runHart(hart, request)
-      if (stop.kind === 'halt' && mayHold && !before && mayRetry) return {path: new Uint8Array(0), decisions: new Uint8Array(0), unplaced: [], retryHolding: run}
+      if (stop.kind === 'halt' && mayHold && !before && mayRetry) return {path: new Uint8Array(0), decisions: new Uint8Array(0), unplaced: [], leftover: new Map(), retryHolding: run}
       if (stop.kind === 'halt' && before) {
         // The hart powered the machine off while others had budget left; the recording had it do that last.
         // Run it again only up to its last decision point on the way, and hold it there. (With no other hart
@@ -517,14 +523,17 @@ export class IntervalRunner<Snapshot = unknown> {
     }
     const extra = new Map<number, number>()
     const unplaced: number[] = []
+    const leftover = new Map<number, Leftover>()
     for (let hart = 0; hart < harts; hart++) {
       if (parked[hart] < 0) continue
-      const turns = spreadTurns(this.startRetired[hart] + problem.budgets[hart] - parked[hart], waits[hart])
+      const instructions = this.startRetired[hart] + problem.budgets[hart] - parked[hart]
+      if (instructions > 0 && waits[hart].length > 0) leftover.set(hart, {waits: waits[hart].length, instructions})
+      const turns = spreadTurns(instructions, waits[hart])
       if (!turns) unplaced.push(hart)
       for (const [at, count] of turns ?? []) extra.set(at, (extra.get(at) ?? 0) + count)
     }
     const decisions = taken.bits.slice(0, taken.length)
-    return {path: withExtraTurns(decisions, extra), decisions, unplaced}
+    return {path: withExtraTurns(decisions, extra), decisions, unplaced, leftover}
   }
 
   private runnable(hart: number, done: boolean[]): boolean {
@@ -606,6 +615,14 @@ interface ElasticPass {
   path: Uint8Array
   decisions: Uint8Array
   unplaced: number[]
+  /** Per hart that stopped at its target with budget left: the spin instructions not run, and how many waits it had. */
+  leftover: Map<number, Leftover>
+}
+
+/** A hart's budget left at its target in an elastic pass (see ElasticTail.charge). */
+interface Leftover {
+  waits: number
+  instructions: number
 }
 
 /** A number in [0, 1) fixed by the hart and its retired count: which writes a split share below 1 splits. */

@@ -152,7 +152,7 @@ export class Ledger {
 function keyOf(candidate: Candidate): string {
   const tail = candidate.tail ?? {kind: 'continue'}
   const split = tail.kind !== 'continue' && tail.split !== undefined && tail.split !== 1 ? `x${tail.split}` : ''
-  const prefix = (candidate.handovers ? 'h' : '') + (tail.kind === 'continue' ? 'c' : tail.kind === 'elastic' ? `e${tail.slack}${split}${tail.loose ? `l${tail.loose}` : ''}` : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}${split}`)
+  const prefix = (candidate.handovers ? 'h' : '') + (tail.kind === 'continue' ? 'c' : tail.kind === 'elastic' ? `e${tail.slack}${split}${tail.loose ? `l${tail.loose}` : ''}${tail.charge ? 'c' : ''}` : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}${split}`)
   const path = candidate.path
   if (path.length <= 64) return `${prefix}:${pathToString(path)}`
   return `${prefix}:${path.length}:${createHash('sha256').update(path).digest('base64')}`

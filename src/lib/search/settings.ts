@@ -44,6 +44,13 @@ export interface GaSettings {
    */
   looseElasticSlacks: readonly number[]
   /**
+   * Slacks of charged elastic seeds, loose ones run after those: a second
+   * elastic pass puts each hart, as it leaves the wait the first pass gave its
+   * leftover turns to, that much later in the recording's time
+   * (ElasticTail.charge), so that the others do what they did while it spun.
+   */
+  chargedElasticSlacks: readonly number[]
+  /**
    * Runs at most spent on the split share of the best elastic seed, when the
    * two ends of the share leave a shared word on either side of its target
    * (see split-search.ts); 0 turns that off.
@@ -106,6 +113,7 @@ export const DEFAULT_GA: GaSettings = {
   paceSkews: [0.003, -0.003, 0.01, -0.01, 0.03, -0.03],
   elasticSlacks: [0.001, 1, 0, 0.01, 1e-4, 0.1],
   looseElasticSlacks: [0, 0.001],
+  chargedElasticSlacks: [0, 0.001],
   paceChildRate: 0.7,
   splitSteps: 12,
   cutSteps: 160,
@@ -169,7 +177,7 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   whole('ga.endSteps', ga.endSteps, 0)
   whole('ga.deferSteps', ga.deferSteps, 0)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
-  for (const [name, slacks] of [['ga.elasticSlacks', ga.elasticSlacks], ['ga.looseElasticSlacks', ga.looseElasticSlacks]] as const) {
+  for (const [name, slacks] of [['ga.elasticSlacks', ga.elasticSlacks], ['ga.looseElasticSlacks', ga.looseElasticSlacks], ['ga.chargedElasticSlacks', ga.chargedElasticSlacks]] as const) {
     if (!Array.isArray(slacks) || slacks.some(s => !(s >= 0) || !Number.isFinite(s))) bad(name, slacks, 'a list of non-negative numbers')
   }
   if (!Array.isArray(ga.paceSlacks) || ga.paceSlacks.length === 0 || ga.paceSlacks.some(s => !(s >= 0) || !Number.isFinite(s))) {
