@@ -41,9 +41,13 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
   // What the deferral moves: the hart's word against the shared word. Deferring another hart's last accesses
   // past this hart's end takes as many updates out of what this hart saw as it adds after it, and the lost
   // updates the deferred accesses had been part of with them; the swap search settles those afterwards, moving
-  // both words alike. (A hart before this one that differs first leaves it unknown.)
-  const hartWord = (evaluation: Evaluation): number | undefined =>
-    evaluation.hartDelta === undefined || evaluation.hartDelta.hart > first.hart ? 0 : evaluation.hartDelta.hart === first.hart ? evaluation.hartDelta.delta : undefined
+  // both words alike.
+  // (Runs scored before hartDeltas: a hart before this one that differs first leaves it unknown.)
+  const hartWord = (evaluation: Evaluation): number | undefined => {
+    if (evaluation.hartDelta === undefined) return 0
+    if (evaluation.hartDeltas) return evaluation.hartDeltas[first.hart] ?? undefined
+    return evaluation.hartDelta.hart > first.hart ? 0 : evaluation.hartDelta.hart === first.hart ? evaluation.hartDelta.delta : undefined
+  }
   const valueOf = (evaluation: Evaluation): number | undefined => {
     if (evaluation.found) return 0
     const word = hartWord(evaluation)

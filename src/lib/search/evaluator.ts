@@ -99,6 +99,13 @@ export interface Evaluation {
    */
   hartDelta?: {hart: number; delta: number}
   /**
+   * With hartDelta: every hart's first differing word, run minus target, 0
+   * where the hart's state matches, null where it differs in a word that
+   * cannot be read as one. The defer search follows one hart's word by it
+   * when a deferral makes an earlier hart differ first.
+   */
+  hartDeltas?: Array<number | null>
+  /**
    * For an elastic run: the decisions of the elastic pass itself, before the
    * extra spin turns went in (see IntervalRunner.elasticPath). A prefix of
    * these with the same tail replays the pass up to there; a prefix of

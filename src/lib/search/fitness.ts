@@ -29,6 +29,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
   const {target} = problem
 
   let hartDelta: Evaluation['hartDelta']
+  const hartDeltas: Array<number | null> = []
   for (let hart = 0; hart < machine.hartCount; hart++) {
     const actual = machine.hartState(hart)
     const expected = target.harts[hart]
@@ -37,10 +38,9 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
       const named = actual.length === expected.length ? machine.describeHartDifference?.(actual, expected) : undefined
       return `hart ${hart}: ${named ?? byteDifference('state', offset, actual, expected)}`
     })
-    if (differs >= 0 && !hartDelta) {
-      const delta = wordDelta(actual, expected, differs)
-      if (delta !== undefined) hartDelta = {hart, delta}
-    }
+    const delta = differs >= 0 ? wordDelta(actual, expected, differs) : 0
+    hartDeltas.push(delta ?? null)
+    if (differs >= 0 && !hartDelta && delta !== undefined) hartDelta = {hart, delta}
   }
 
   const actualDevices = machine.devices()
@@ -96,7 +96,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
     ...(outcome.divergence ? {divergence: outcome.divergence} : {}),
     ...(firstDifference ? {firstDifference} : {}),
     ...(sharedDelta !== undefined ? {sharedDelta} : {}),
-    ...(hartDelta ? {hartDelta} : {}),
+    ...(hartDelta ? {hartDelta, hartDeltas} : {}),
     ...(outcome.handovers ? {handovers: outcome.handovers} : {}),
   }
 }

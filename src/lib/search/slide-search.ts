@@ -55,7 +55,11 @@ export async function searchSlides(ledger: Ledger, base: Pick<Evaluation, 'taken
   while (delta !== undefined && delta !== 0 && runs.room()) {
     const [start] = await runs.run([{path, handovers: true}])
     if (start.found || start.sharedDelta !== delta || !start.handovers) break
-    const points = spread(slidePoints(start.taken, start.handovers, delta > 0))
+    // Exact slides while they reach; past that, every slide point, whose first moved access can take a whole turn
+    // with it (see slidePoints): the bisection steps over those jumps, and the next round's exact slides settle the rest.
+    let points = slidePoints(start.taken, start.handovers, delta > 0)
+    if (capacityOf(points) < Math.abs(delta)) points = slidePoints(start.taken, start.handovers, delta > 0, false)
+    points = spread(points)
     const next = await slideCounts(start, points, delta > 0, runs)
     if (ledger.found || next === start) break
     delta = next.sharedDelta
@@ -162,13 +166,19 @@ async function slideCounts(start: Evaluation, points: SlidePoint[], lose: boolea
  * turn and a read after it (lose: slides there lose updates) or the reverse
  * (keep), and the long-turn hart's next turn opens with continues to move.
  */
-export function slidePoints(path: Path, handovers: Handovers, lose: boolean): SlidePoint[] {
+export function slidePoints(path: Path, handovers: Handovers, lose: boolean, exact = true): SlidePoint[] {
   const [before, after] = lose ? [1, 0] : [0, 1]
   const points: SlidePoint[] = []
   const {at, hart, next, held, nextHeld} = handovers
   for (let i = 0; i + 1 < at.length; i++) {
     if (nextHeld[i] !== before || held[i + 1] !== after) continue
     if (hart[i + 1] !== next[i] || next[i + 1] !== hart[i] || path[at[i]] !== YIELD) continue
+    // The turn the accesses join must lose its updates (lose), or the one they leave must have lost them (keep): the
+    // long-turn hart ends it holding back a read, its write done, so that the short-turn hart's write lands after.
+    // Ended holding a write, its write lands last instead and that turn keeps its updates whatever moves.
+    // (`exact` false: those too. Sliding the long-turn hart's held write in front of the short turn's write then
+    // loses every update of the turn it ended, or saves the next turn's: tens at once.)
+    if (exact && (lose ? held[i] !== 0 : i + 2 >= at.length || hart[i + 2] !== hart[i] || held[i + 2] !== 0)) continue
     const end = at[i + 1]
     const limit = i + 2 < at.length ? at[i + 2] : path.length
     let continues = 0
