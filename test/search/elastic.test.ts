@@ -3,6 +3,9 @@
 // turns back, on the pingpong workload (two harts passing a token by spinning).
 import t from 'tap'
 import {IntervalRunner, spreadTurns, withExtraTurns, type IntervalProblem} from '../../src/lib/search/interval.js'
+import {Ledger} from '../../src/lib/search/ledger.js'
+import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
+import {resolveSettings} from '../../src/lib/search/settings.js'
 import {SeededRandom} from '../../src/lib/search/prng.js'
 import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
 import {readSymbols} from '../../src/lib/replay/symbols.js'
@@ -134,6 +137,42 @@ t.test('an elastic run reaches the end of a schedule that spun long, in one eval
   t.equal(runner.evaluate({path: second.path}).found, true, 'and the path, run from hart 0 as every path is, reaches the target')
   const prefix = elastic.taken.slice(0, 40)
   t.equal(runner.evaluate({path: prefix, tail: {kind: 'elastic', slack: 1}}).found, true, 'after a prefix of its own decisions too')
+})
+
+t.test('a charged elastic run puts a hart that leaves its last wait later in time, and its path replays as run', async t => {
+  const sim = pingpongInLoop()
+  const start = sim.save()
+  const blank: IntervalProblem = {
+    interval: 0, budgets: [20_000, 20_000], eventCounts: [0, 0], sharedPages: new Set([turnPage]),
+    target: {harts: [new Uint8Array(0), new Uint8Array(0)], devices: new Map(), dirtyPages: new Set(), page: () => new Uint8Array(0)},
+  }
+  new IntervalRunner(sim, blank, {cacheBytes: 0}).run({path: spinnyPath(7, 20_000)})
+  const ram = sim.machine.ram.slice()
+  const target = {
+    harts: [0, 1].map(hart => sim.hartState(hart)),
+    devices: sim.devices(),
+    dirtyPages: new Set(sim.dirtyPages()),
+    page: (page: number) => ram.slice(page << PAGE_SHIFT, (page << PAGE_SHIFT) + PAGE_SIZE),
+  }
+  sim.restore(start)
+  const runner = new IntervalRunner(sim, {...blank, target})
+  type Pass = {path: Uint8Array; leftover: Map<number, {waits: number; instructions: number}>}
+  const pass = (runner as unknown as {elasticPass(path: Uint8Array, tail: object, first: number, charge?: Map<number, object>): Pass}).elasticPass.bind(runner)
+  const first = pass(new Uint8Array(0), {kind: 'elastic', slack: 0}, 0)
+  t.ok(first.leftover.size > 0, `the harts spun beyond one turn: ${JSON.stringify([...first.leftover])}`)
+  for (const [hart, left] of first.leftover) t.ok(left.waits > 0 && left.instructions > 0, `hart ${hart}: ${left.instructions} instructions over ${left.waits} waits`)
+  const charged = pass(new Uint8Array(0), {kind: 'elastic', slack: 0}, 0, first.leftover)
+  t.not(Buffer.from(charged.path).equals(Buffer.from(first.path)), 'charging the leftover changes the schedule')
+  const evaluation = runner.evaluate({path: new Uint8Array(0), tail: {kind: 'elastic', slack: 0, charge: true}})
+  t.same(evaluation.taken, charged.path, 'a charged tail runs the charged pass')
+  const again = runner.evaluate({path: evaluation.taken})
+  t.equal(again.fitness, evaluation.fitness, 'its path is an ordinary path that runs the same')
+  t.equal(again.found, evaluation.found)
+  // The ledger keeps charged and plain tails apart: both run.
+  const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
+  const [plain, chargedRun] = await ledger.evaluate([{path: new Uint8Array(0), tail: {kind: 'elastic', slack: 0}}, {path: new Uint8Array(0), tail: {kind: 'elastic', slack: 0, charge: true}}])
+  t.same(plain.taken, first.path)
+  t.same(chargedRun.taken, charged.path)
 })
 
 t.test('a loose match stops a hart at its target pc with as many registers off as it allows, and no more', async t => {

@@ -92,6 +92,10 @@ t.test('from a run hundreds of updates off either way, slides bring the counter 
       t.ok(points.length > 10, `secret ${secret}: ${points.length} points to ${lose ? 'lose' : 'keep'} at`)
       const miss = runner.evaluate({path: withSlides(recording.taken, allot(points, 120, lose))})
       t.ok(miss.sharedDelta !== undefined && (lose ? miss.sharedDelta < -60 : miss.sharedDelta > 60), `secret ${secret}: a miss ${miss.sharedDelta} off`)
+      // Every hart's word: the first differing one's as hartDelta says, 0 where a hart matches.
+      t.equal(miss.hartDeltas?.length, 2)
+      t.equal(miss.hartDeltas![miss.hartDelta!.hart], miss.hartDelta!.delta)
+      for (let hart = 0; hart < miss.hartDelta!.hart; hart++) t.equal(miss.hartDeltas![hart], 0, `hart ${hart} matches`)
       const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
       const tried = await searchSlides(ledger, miss, 48)
       t.ok(tried.length > 0 && tried.length <= 48, `${tried.length} runs`)

@@ -131,6 +131,8 @@ t.test('bad settings are refused with one clear error', async t => {
     [{ga: {swapSteps: -1}}, /ga.swapSteps/],
     [{ga: {endSteps: 2.5}}, /ga.endSteps/],
     [{ga: {looseElasticSlacks: [0, -1]}}, /ga.looseElasticSlacks/],
+    [{ga: {chargedElasticSlacks: [Number.POSITIVE_INFINITY]}}, /ga.chargedElasticSlacks/],
+    [{ga: {slideSteps: -2}}, /ga.slideSteps/],
   ]
   for (const [settings, message] of cases) {
     await t.rejects(searchInterval(evaluator, settings as never), {name: 'ReseerError', code: 'EBADSETTING', message})

@@ -8,7 +8,8 @@ import {Ledger} from '../../src/lib/search/ledger.js'
 import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
 import {pathFromString, pathToString, YIELD} from '../../src/lib/search/path.js'
 import {resolveSettings} from '../../src/lib/search/settings.js'
-import {searchSwaps, spread, swapPoints, withSwaps} from '../../src/lib/search/swap-search.js'
+import {nearestMiss, searchSwaps, spread, swapPoints, withSwaps} from '../../src/lib/search/swap-search.js'
+import type {Evaluation} from '../../src/lib/search/evaluator.js'
 
 
 t.test('a swap flips the two decisions beside a yield, whatever the turns around it hold', async t => {
@@ -110,3 +111,20 @@ t.test('from a run a dozen swaps off, sets of swaps bring the word onto the targ
 })
 
 const NEAR_ENOUGH = 4
+
+t.test('the nearest miss: a run whose shared pages all match before any other, else the word nearest its target', async t => {
+  const run = (fitness: number, sharedDelta?: number, hartDelta?: number, found = false): Evaluation => ({
+    fitness, found, taken: new Uint8Array(0), executed: 0, budget: 0, eventsMatched: 0, eventsTotal: 0, end: 'complete',
+    ...(sharedDelta !== undefined ? {sharedDelta} : {}), ...(hartDelta !== undefined ? {hartDelta: {hart: 0, delta: hartDelta}} : {}),
+  })
+  const far = run(0.8, -300, -300)
+  const near = run(0.7, 4, 4)
+  const right = run(0.85, undefined, 205)
+  const righter = run(0.9, undefined, -3)
+  t.equal(nearestMiss([far, near]), near, 'fewest updates off, fitter or not')
+  t.equal(nearestMiss([far, near, right]), right, 'shared words right: only a hart\'s word is left')
+  t.equal(nearestMiss([right, near, righter]), righter, 'the fitter of those')
+  t.equal(nearestMiss([run(1, undefined, undefined, true), run(0.5, 0)]), undefined, 'a find or a word on target is no miss')
+  t.equal(nearestMiss([far], near), near, 'than: a run to beat')
+  t.equal(nearestMiss([]), undefined)
+})
