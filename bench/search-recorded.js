@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // Search on real recordings: each bundled workload recorded on the parallel
 // machine (2 harts on 2 cores) at a checkpoint interval, then every interval
-// searched with the GA under a time limit, twice on the same recording, side
-// by side: with the elastic and pace seeds and the split and cut searches (the
-// search before the loose elastic seeds and the swap, defer and end
-// searches), and with those as well (the default now). Prints
+// searched with the GA under a time limit, three times on the same recording,
+// side by side: with the elastic and pace seeds and the split and cut searches
+// only; with the loose elastic seeds and the swap, defer and end searches as
+// well; and with the charged elastic seeds and the slide search too (the
+// default now; the nearest-miss rule and the settling from every loose seed,
+// which no setting turns off, are in the last two). --recordings N records
+// each workload N times. Prints
 // per workload and way the intervals found, the median and worst wall time
 // of a found interval, how many were found in the first generation within 24
 // evaluations (as many as the default seeds), and the evaluations per second.
 //
-//   node bench/search-recorded.js [--interval 5ms] [--limit 20s] [--seed 1] [--jobs 2] [workload ...]
+//   node bench/search-recorded.js [--interval 5ms] [--limit 20s] [--seed 1] [--jobs 2] [--recordings 1] [workload ...]
 //
 // Run `npm run build` first. The figures depend on how the recording went
 // (how the host scheduled the hart threads), so they vary from run to run;
@@ -37,9 +40,11 @@ const limit = option('--limit', '20s')
 const seed = Number(option('--seed', '1'))
 const jobs = Number(option('--jobs', '2'))
 const workloads = args.length > 0 ? args : ['race', 'pingpong', 'compress', 'radix', 'dbench', 'selftest']
+const recordings = Number(option('--recordings', '1'))
 const ways = [
-  ['elastic + pace seeds', {ga: {looseElasticSlacks: [], swapSteps: 0, deferSteps: 0, endSteps: 0}}],
-  ['+ loose elastic seeds, swap, defer and end searches', {}],
+  ['elastic + pace seeds', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0}}],
+  ['+ loose seeds, swap, defer, end', {ga: {chargedElasticSlacks: [], slideSteps: 0}}],
+  ['+ charged seeds, slides (now)', {}],
 ]
 
 const work = mkdtempSync(join(tmpdir(), 'reseer-bench-search-'))
@@ -62,6 +67,7 @@ try {
     writeFileSync(join(work, `${name}.cfg`), config)
     if (name === 'dbench') writeFileSync(join(work, 'dbench.img'), Buffer.alloc(4 << 20))
     if (name === 'netperf') continue // needs a peer on the host
+    for (let r = 1; r <= recordings; r++) {
     cli('record', `${name}.cfg`, '-f', '--interval', interval)
     for (const [w, [label, settings]] of ways.entries()) {
       const searched = await searchLog(join(work, `${name}.reseer`), {
@@ -75,7 +81,8 @@ try {
       const walls = found.map(r => r.wallMs)
       totals[w].found += found.length
       totals[w].intervals += searched.length
-      console.log(`| ${name} | ${searched.length} | ${label} | ${found.length} | ${bySeed.length} | ${seconds(median(walls))} | ${seconds(Math.max(...walls))} | ${(evaluations / (wall / 1000)).toFixed(1)} |`)
+      console.log(`| ${name}${recordings > 1 ? ` ${r}` : ''} | ${searched.length} | ${label} | ${found.length} | ${bySeed.length} | ${seconds(median(walls))} | ${seconds(Math.max(...walls))} | ${(evaluations / (wall / 1000)).toFixed(1)} |`)
+    }
     }
   }
   console.log('')

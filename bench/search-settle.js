@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The settling searches on synthetic race intervals (bench/search-intervals.js:
 // 200, 400 and 800 instructions per hart cut from simulator runs, five secret
-// schedules each), in one run side by side: the GA as it was before the loose
-// elastic seeds and the swap, defer and end searches (all turned off), and as
-// it is now. Prints the evaluations each needed per interval (capped), and on
-// the intervals both found the sums and medians.
+// schedules each), in one run side by side: the GA without the loose elastic
+// seeds and the swap, defer and end searches ('before'); with them but without
+// the charged elastic seeds and the slide search ('swaps'); and as it is now. Prints the evaluations each needed per interval (capped), and on
+// the intervals all found the sums and medians.
 //
 //   node bench/search-settle.js [--cap 5000]
 //
@@ -18,7 +18,8 @@ const args = process.argv.slice(2)
 const capAt = args.indexOf('--cap')
 const cap = capAt >= 0 ? Number(args[capAt + 1]) : 5000
 const ways = [
-  ['before', {ga: {looseElasticSlacks: [], swapSteps: 0, deferSteps: 0, endSteps: 0}}],
+  ['before', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0}}],
+  ['swaps', {ga: {chargedElasticSlacks: [], slideSteps: 0}}],
   ['now', {}],
 ]
 const median = values => {
@@ -43,10 +44,10 @@ for (const budget of [200, 400, 800]) {
   }
   summary.push({
     'budget/hart': budget,
-    'found by both': both[0].length,
+    'found by all': both[0].length,
     ...Object.fromEntries(ways.flatMap(([name], i) => [[`${name} sum`, both[i].reduce((a, b) => a + b, 0)], [`${name} median`, median(both[i])]])),
   })
 }
 console.table(rows)
-console.log('on the intervals both found')
+console.log('on the intervals all found')
 console.table(summary)

@@ -25,8 +25,8 @@
 import type {Evaluation, Handovers} from './evaluator.js'
 import type {Ledger} from './ledger.js'
 import {CONTINUE, YIELD, type Path} from './path.js'
-import {TriedRuns, type SplitTried} from './split-search.js'
-import {nearestMiss, spread} from './swap-search.js'
+import type {SplitTried, TriedRuns} from './split-search.js'
+import {nearestMiss, spread, stepWord} from './swap-search.js'
 
 /** Candidates each round runs side by side: fixed, so that the result does not depend on the number of workers. */
 const COUNTS_PER_ROUND = 2
@@ -49,23 +49,14 @@ export interface SlidePoint {
  * comes no nearer or the ledger says stop. Returns every run tried.
  */
 export async function searchSlides(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'sharedDelta'>, steps: number): Promise<SplitTried[]> {
-  const runs = new TriedRuns(ledger, steps)
-  let delta = base.sharedDelta
-  let path = base.taken
-  while (delta !== undefined && delta !== 0 && runs.room()) {
-    const [start] = await runs.run([{path, handovers: true}])
-    if (start.found || start.sharedDelta !== delta || !start.handovers) break
+  return stepWord(ledger, base, steps, async (start, handovers, runs) => {
+    const lose = start.sharedDelta! > 0
     // Exact slides while they reach; past that, every slide point, whose first moved access can take a whole turn
     // with it (see slidePoints): the bisection steps over those jumps, and the next round's exact slides settle the rest.
-    let points = slidePoints(start.taken, start.handovers, delta > 0)
-    if (capacityOf(points) < Math.abs(delta)) points = slidePoints(start.taken, start.handovers, delta > 0, false)
-    points = spread(points)
-    const next = await slideCounts(start, points, delta > 0, runs)
-    if (ledger.found || next === start) break
-    delta = next.sharedDelta
-    path = next.taken
-  }
-  return runs.tried
+    let points = slidePoints(start.taken, handovers, lose)
+    if (capacityOf(points) < Math.abs(start.sharedDelta!)) points = slidePoints(start.taken, handovers, lose, false)
+    return slideCounts(start, spread(points), lose, runs)
+  })
 }
 
 /**

@@ -42,18 +42,38 @@ const SINGLE_TRIES = 12
  * ledger says stop. Returns every run tried with its evaluation.
  */
 export async function searchSwaps(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'sharedDelta'>, steps: number): Promise<SplitTried[]> {
+  return stepWord(ledger, base, steps, async (start, handovers, runs) => {
+    const delta = start.sharedDelta!
+    const order = spread(swapPoints(start.taken, handovers, delta > 0 ? 'lose' : 'keep'))
+    const sets = await swapSets(start, order, runs)
+    // From above the target, 'lose' swaps take one update each: the way down to it is exact.
+    let next = delta < 0 ? closestAbove(sets) : undefined
+    next ??= nearest(sets, start)
+    if (!ledger.found && next === start) next = await singleSwaps(start, order, runs)
+    return next
+  })
+}
+
+/**
+ * A shared word walked onto its target: from `base`, at most `steps` runs,
+ * each round one `step` from the run the last returned (the start run again
+ * with its hand-overs), until a run reaches the target, a step returns
+ * nothing nearer (undefined or the start) or the ledger says stop. Returns
+ * every run tried with its evaluation.
+ */
+export async function stepWord(
+  ledger: Ledger,
+  base: Pick<Evaluation, 'taken' | 'sharedDelta'>,
+  steps: number,
+  step: (start: Evaluation, handovers: Handovers, runs: TriedRuns) => Promise<Evaluation | undefined>,
+): Promise<SplitTried[]> {
   const runs = new TriedRuns(ledger, steps)
   let delta = base.sharedDelta
   let path = base.taken
   while (delta !== undefined && delta !== 0 && runs.room()) {
     const [start] = await runs.run([{path, handovers: true}])
     if (start.found || start.sharedDelta !== delta || !start.handovers) break
-    const order = spread(swapPoints(start.taken, start.handovers, delta > 0 ? 'lose' : 'keep'))
-    const sets = await swapSets(start, order, runs)
-    // From above the target, 'lose' swaps take one update each: the way down to it is exact.
-    let next = delta < 0 ? closestAbove(sets) : undefined
-    next ??= nearest(sets, start)
-    if (!ledger.found && next === start) next = await singleSwaps(start, order, runs)
+    const next = await step(start, start.handovers, runs)
     if (ledger.found || !next || next === start) break
     delta = next.sharedDelta
     path = next.taken
