@@ -12,13 +12,13 @@
 // of a found interval, how many were found in the first generation within 24
 // evaluations (as many as the default seeds), and the evaluations per second.
 //
-//   node bench/search-recorded.js [--interval 5ms] [--limit 20s] [--seed 1] [--jobs 2] [--recordings 1] [workload ...]
+//   node bench/search-recorded.js [--interval 5ms] [--limit 20s] [--seed 1] [--jobs 2] [--recordings 1] [--keep DIR] [workload ...]
 //
 // Run `npm run build` first. The figures depend on how the recording went
 // (how the host scheduled the hart threads), so they vary from run to run;
 // run it on a quiet machine.
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
@@ -41,6 +41,8 @@ const seed = Number(option('--seed', '1'))
 const jobs = Number(option('--jobs', '2'))
 const workloads = args.length > 0 ? args : ['race', 'pingpong', 'compress', 'radix', 'dbench', 'selftest']
 const recordings = Number(option('--recordings', '1'))
+// --keep DIR: copy each recording where some way missed an interval there, to look into.
+const keep = option('--keep', undefined)
 const ways = [
   ['elastic + pace seeds', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0}}],
   ['+ loose seeds, swap, defer, end', {ga: {chargedElasticSlacks: [], slideSteps: 0}}],
@@ -69,12 +71,14 @@ try {
     if (name === 'netperf') continue // needs a peer on the host
     for (let r = 1; r <= recordings; r++) {
     cli('record', `${name}.cfg`, '-f', '--interval', interval)
+    let missed = false
     for (const [w, [label, settings]] of ways.entries()) {
       const searched = await searchLog(join(work, `${name}.reseer`), {
         jobs, redo: true, clock: () => performance.now(),
         settings: {...settings, seed, timeLimitMs: parseDuration(limit)},
       })
       const found = searched.filter(r => r.found)
+      if (found.length < searched.length) missed = true
       const bySeed = found.filter(r => r.generations <= 1 && r.evaluations <= 24)
       const evaluations = searched.reduce((n, r) => n + r.evaluations, 0)
       const wall = searched.reduce((n, r) => n + r.wallMs, 0)
@@ -83,6 +87,7 @@ try {
       totals[w].intervals += searched.length
       console.log(`| ${name}${recordings > 1 ? ` ${r}` : ''} | ${searched.length} | ${label} | ${found.length} | ${bySeed.length} | ${seconds(median(walls))} | ${seconds(Math.max(...walls))} | ${(evaluations / (wall / 1000)).toFixed(1)} |`)
     }
+    if (keep && missed) cpSync(join(work, `${name}.reseer`), join(keep, `${name}-${r}.reseer`), {recursive: true})
     }
   }
   console.log('')
