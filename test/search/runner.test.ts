@@ -118,6 +118,19 @@ t.test('a hart left asleep makes the run stuck, never complete', async t => {
   t.ok(evaluation.fitness < 1)
 })
 
+t.test('a hart that goes to sleep on its last instruction, the last to run, ends a complete run', async t => {
+  // Race's last interval: hart 0 runs its budget out, then hart 1 leaves the barrier and parks in WFI.
+  const programs: ToyOp[][] = [[{op: 'addi', reg: 0, imm: 1}, {op: 'addi', reg: 0, imm: 1}], [{op: 'addi', reg: 1, imm: 2}, {op: 'sleep'}]]
+  const recorded = new ToyMachine(programs, 1)
+  for (const hart of [0, 1]) recorded.runHart(hart, {untilRetired: 2, stopAtPages: new Set(), allowPending: false})
+  const problem = problemFrom(recorded, [0, 0], targetOf(recorded), [])
+  t.same(problem.budgets, [2, 2])
+  const evaluation = new IntervalRunner(new ToyMachine(programs, 1), problem).evaluate({path: new Uint8Array(0)})
+  t.equal(evaluation.end, 'complete', evaluation.firstDifference ?? '')
+  t.equal(evaluation.found, true)
+  t.equal(evaluation.fitness, 1)
+})
+
 t.test('a problem that does not fit the machine is refused clearly', async t => {
   const machine = new ToyMachine(counterRace(1), 3)
   const target = targetOf(machine)

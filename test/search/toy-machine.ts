@@ -19,6 +19,8 @@ export type ToyOp =
   | {op: 'bz'; reg: number; back: number}
   /** r[reg] = the logged time value pinned to this instruction count. */
   | {op: 'time'; reg: number}
+  /** Park for good, as a hart's WFI loop does: the hart is asleep from here on, and says so at once. */
+  | {op: 'sleep'}
 
 export interface ToyEvent {
   instret: number
@@ -100,6 +102,10 @@ export class ToyMachine implements MachineLike<ToyState> {
         case 'bz':
           if (s.regs[regs(op.reg)] === 0) next = pc - op.back
           break
+        case 'sleep':
+          s.pcs[hart] = program.length
+          s.retired[hart]++
+          return {kind: 'asleep'}
         case 'time': {
           const event = this.events[hart][s.delivered[hart]]
           if (!event || event.instret !== s.retired[hart]) {

@@ -318,7 +318,8 @@ export class IntervalRunner<Snapshot = unknown> {
         // Round robin moves on; the sleeper is skipped while machine.isAsleep says so.
         current = this.nextRunnable(hart, done)
         if (current < 0) {
-          end = 'stuck'
+          // Stuck only if a hart still has budget: the last hart may go to sleep on its last instruction.
+          if (done.some(d => !d)) end = 'stuck'
           break
         }
       } else if (stop.kind === 'halt') {
