@@ -1,6 +1,7 @@
-// Settling a near miss: the swap search (swap-search.ts) and the defer
-// search (defer-search.ts) in turn, from the nearest miss of the split share
-// and the cut search, and from the GA's best when it stalls (ga.ts).
+// Settling a near miss: the swap search (swap-search.ts), the slide search
+// (slide-search.ts) and the defer search (defer-search.ts) in turn, from the
+// nearest miss of the split share and the cut search, and from the GA's best
+// when it stalls (ga.ts).
 
 import type {Evaluation} from './evaluator.js'
 import type {Ledger} from './ledger.js'
@@ -14,7 +15,8 @@ const SETTLE_ROUNDS = 3
 
 /**
  * A near miss settled: the swap search while a shared word is off (from its
- * fittest run on), then the defer search while a hart's word is off (from its
+ * fittest run on), the slide search while it still is (from its nearest run
+ * on), then the defer search while a hart's word is off (from its
  * nearest run on, fitter or not: it may leave the shared word off by the
  * updates the deferred accesses had lost, which the next round's swaps give
  * back), while a round changes the run. Returns every run tried.
