@@ -55,7 +55,7 @@ export default class RunVerb extends ReseerCommand<typeof RunVerb> {
       ? `nothing replayed: interval 0 has no path`
       : replayed.mismatch
         ? `diverged before checkpoint ${replayed.mismatch.checkpoint}: ${replayed.mismatch.what}`
-        : `${replayed.verifiedCheckpoints} checkpoints verified, console output identical${upTo}`
+        : `${replayed.verifiedCheckpoints} checkpoint${replayed.verifiedCheckpoints === 1 ? '' : 's'} verified, console output identical${upTo}`
     this.say('')
     this.say(`record  ${((t1 - t0) / 1000).toFixed(2)}s, ${recorded.log.checkpoints} checkpoints, log ${(logBytes / 1024).toFixed(1)} KiB in ${started.logDir}`)
     this.say(`search  ${found} of ${searched.length} intervals found in ${((t2 - t1) / 1000).toFixed(2)}s (seed ${flags.seed})`)
