@@ -437,11 +437,11 @@ export class IntervalRunner<Snapshot = unknown> {
       if (hart === first) starting = false
       if (held[hart]) held[hart] = false
       if (waited[hart] && lastRan >= 0 && lastRan !== hart) {
-        const before = shift[hart]
+        const shiftBefore = shift[hart]
         shift[hart] = Math.max(shift[hart], this.pace.retiredBy(hart, this.paceTime(lastRan, shift)) - machine.retired(hart))
         // Leaving the wait an earlier pass put the leftover turns in: every turn not run came before here.
         const charged = charge?.get(hart)
-        if (charged && waits[hart].length === charged.waits) shift[hart] = Math.max(shift[hart], before + charged.instructions)
+        if (charged && waits[hart].length === charged.waits) shift[hart] = Math.max(shift[hart], shiftBefore + charged.instructions)
       }
       waited[hart] = false
       lastRan = hart

@@ -10,7 +10,7 @@ import type {SplitTried} from './split-search.js'
 import {searchSlides} from './slide-search.js'
 import {nearestMiss, searchSwaps} from './swap-search.js'
 
-/** Rounds of swaps and deferrals that settle() makes at most. */
+/** Rounds of swaps, slides and deferrals that settle() makes at most. */
 const SETTLE_ROUNDS = 3
 
 /**

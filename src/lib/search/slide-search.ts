@@ -26,10 +26,7 @@ import type {Evaluation, Handovers} from './evaluator.js'
 import type {Ledger} from './ledger.js'
 import {CONTINUE, YIELD, type Path} from './path.js'
 import type {SplitTried, TriedRuns} from './split-search.js'
-import {nearestMiss, spread, stepWord} from './swap-search.js'
-
-/** Candidates each round runs side by side: fixed, so that the result does not depend on the number of workers. */
-const COUNTS_PER_ROUND = 2
+import {countSearch, nearestMiss, spread, stepWord} from './swap-search.js'
 
 /** Where a slide can go, and how far. */
 export interface SlidePoint {
@@ -109,46 +106,16 @@ function accessesFor(point: SlidePoint, k: number, lose: boolean): number {
  */
 async function slideCounts(start: Evaluation, points: SlidePoint[], lose: boolean, runs: TriedRuns): Promise<Evaluation> {
   const most = capacityOf(points)
-  const sign = Math.sign(start.sharedDelta!)
-  const byCount = new Map<number, Evaluation>([[0, start]])
-  const deltaAt = (n: number): number => (byCount.get(n)!.found ? 0 : byCount.get(n)!.sharedDelta ?? 0)
-  const runCounts = async (counts: number[]): Promise<void> => {
-    const fresh = counts.filter(n => !byCount.has(n))
-    const evaluations = await runs.run(fresh.map(n => ({path: withSlides(start.taken, allot(points, n, lose))})))
-    evaluations.forEach((evaluation, i) => byCount.set(fresh[i], evaluation))
-  }
-  // The word moves about one update per update moved: start there, and double from it while it falls short.
+  // The word moves about one update per update moved: start at half of it, and double from there while it falls short.
   const guess = Math.min(most, Math.abs(start.sharedDelta!))
-  let lo = 0
-  let hi = -1
-  for (let n = Math.max(1, Math.floor(guess / 2)); hi < 0 && n <= most && runs.room(); n *= 2 * COUNTS_PER_ROUND) {
-    const counts = [...new Set([n, Math.min(2 * n, most)])]
-    await runCounts(counts)
-    for (const c of counts) {
-      const d = deltaAt(c)
-      if (d !== 0 && Math.sign(d) === sign) lo = Math.max(lo, c)
-      else if (hi < 0 || c < hi) hi = c
-    }
-    if (counts.includes(most)) break
-  }
-  while (hi > lo + 1 && deltaAt(hi) !== 0 && runs.room()) {
+  const tried = await countSearch(start, runs, {
+    most,
+    first: Math.max(1, Math.floor(guess / 2)),
+    path: n => withSlides(start.taken, allot(points, n, lose)),
     // Interpolated between the bracket's ends, with the midpoint beside it.
-    const dLo = deltaAt(lo)
-    const dHi = deltaAt(hi)
-    const guessAt = lo + Math.round(((hi - lo) * dLo) / (dLo - dHi))
-    const counts = [...new Set([Math.min(hi - 1, Math.max(lo + 1, guessAt)), (lo + hi) >> 1])]
-    await runCounts(counts)
-    for (const c of counts.sort((a, b) => a - b)) {
-      const d = deltaAt(c)
-      if (d === 0) {
-        hi = c
-        break
-      }
-      if (Math.sign(d) === sign) lo = Math.max(lo, c)
-      else hi = Math.min(hi, c)
-    }
-  }
-  return nearestMiss(byCount.values(), start)!
+    between: (lo, hi, deltaLo, deltaHi) => [Math.min(hi - 1, Math.max(lo + 1, lo + Math.round(((hi - lo) * deltaLo) / (deltaLo - deltaHi)))), (lo + hi) >> 1],
+  })
+  return nearestMiss(tried, start)!
 }
 
 /**

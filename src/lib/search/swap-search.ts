@@ -99,11 +99,20 @@ export function nearestMiss(runs: Iterable<Evaluation>, than?: Evaluation): Eval
   let best = than
   for (const run of runs) {
     if (run.found) continue
-    const right = run.sharedDelta === undefined && run.hartDelta !== undefined
-    const bestRight = best !== undefined && best.sharedDelta === undefined && best.hartDelta !== undefined
-    if (right ? !bestRight || run.fitness > best!.fitness : !bestRight && (best === undefined ? run.sharedDelta !== undefined && run.sharedDelta !== 0 : nearer(run, best))) best = run
+    if (sharedRight(run)) {
+      if (!best || !sharedRight(best) || run.fitness > best.fitness) best = run
+    } else if (!best) {
+      if (run.sharedDelta !== undefined && run.sharedDelta !== 0) best = run
+    } else if (!sharedRight(best) && nearer(run, best)) {
+      best = run
+    }
   }
   return best
+}
+
+/** A miss whose shared pages all match while a hart's word is off. */
+function sharedRight(run: Evaluation): boolean {
+  return run.sharedDelta === undefined && run.hartDelta !== undefined
 }
 
 /** The nearest miss of `runs`, `start` if none is nearer than it. */
@@ -130,28 +139,59 @@ function closestAbove(runs: readonly Evaluation[]): Evaluation | undefined {
  * the last count short of it and the first past it. Returns the runs.
  */
 async function swapSets(start: Evaluation, order: number[], runs: TriedRuns): Promise<Evaluation[]> {
+  return countSearch(start, runs, {
+    most: order.length,
+    first: 1,
+    path: n => withSwaps(start.taken, order.slice(0, n)),
+    between: (lo, hi) => {
+      const count = Math.min(POINTS_PER_ROUND, hi - lo - 1)
+      return Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
+    },
+  })
+}
+
+/** How countSearch makes the run of n steps, where it starts, and which counts it tries inside a bracket. */
+export interface CountSteps {
+  /** Steps there are: n goes no higher. */
+  most: number
+  /** The first count tried; the doubling goes on from it. */
+  first: number
+  path: (n: number) => Path
+  /** Counts strictly between lo and hi, at most POINTS_PER_ROUND, to run next. */
+  between: (lo: number, hi: number, deltaLo: number, deltaHi: number) => number[]
+}
+
+/**
+ * A count of steps (swaps, slides) that brings the shared word onto its
+ * target: counts n and 2n from `first`, n growing fourfold, until the word
+ * crosses its target (or the steps run out), then the counts `between` gives
+ * inside the bracket of the last count short of it and the first past it,
+ * until it closes. Returns every run, `start` (count 0) with them.
+ */
+export async function countSearch(start: Evaluation, runs: TriedRuns, steps: CountSteps): Promise<Evaluation[]> {
+  const {most} = steps
   const sign = Math.sign(start.sharedDelta!)
   const byCount = new Map<number, Evaluation>([[0, start]])
   const deltaAt = (n: number): number => (byCount.get(n)!.found ? 0 : byCount.get(n)!.sharedDelta ?? 0)
-  const runSets = async (counts: number[]): Promise<void> => {
-    const evaluations = await runs.run(counts.map(n => ({path: withSwaps(start.taken, order.slice(0, n))})))
-    evaluations.forEach((evaluation, i) => byCount.set(counts[i], evaluation))
+  const runCounts = async (counts: number[]): Promise<void> => {
+    const fresh = counts.filter(n => !byCount.has(n))
+    const evaluations = await runs.run(fresh.map(n => ({path: steps.path(n)})))
+    evaluations.forEach((evaluation, i) => byCount.set(fresh[i], evaluation))
   }
   let lo = 0
   let hi = -1
-  for (let n = 1; hi < 0 && n <= order.length && runs.room(); n *= 2 * POINTS_PER_ROUND) {
-    const counts = [...new Set([n, Math.min(2 * n, order.length)])].filter(c => !byCount.has(c))
-    await runSets(counts)
+  for (let n = steps.first; hi < 0 && n <= most && runs.room(); n *= 2 * POINTS_PER_ROUND) {
+    const counts = [...new Set([n, Math.min(2 * n, most)])]
+    await runCounts(counts)
     for (const c of counts) {
       if (Math.sign(deltaAt(c)) === sign) lo = Math.max(lo, c)
       else if (hi < 0) hi = c
     }
   }
   while (hi > lo + 1 && deltaAt(hi) !== 0 && runs.room()) {
-    const count = Math.min(POINTS_PER_ROUND, hi - lo - 1)
-    const points = Array.from({length: count}, (_, i) => lo + Math.round(((i + 1) * (hi - lo)) / (count + 1)))
-    await runSets(points)
-    for (const c of points) {
+    const counts = [...new Set(steps.between(lo, hi, deltaAt(lo), deltaAt(hi)))].sort((a, b) => a - b)
+    await runCounts(counts)
+    for (const c of counts) {
       if (deltaAt(c) === 0) {
         hi = c
         break
