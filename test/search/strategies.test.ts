@@ -1,4 +1,5 @@
 import t from 'tap'
+import type {Candidate} from '../../src/lib/search/evaluator.js'
 import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
 import {pathFromString, pathToString} from '../../src/lib/search/path.js'
 import {searchInterval} from '../../src/lib/search/search.js'
@@ -111,6 +112,30 @@ t.test('budgets of generations, evaluations and injected time stop the search', 
   const progress: number[] = []
   await searchInterval(evaluator, {seed: 1, maxGenerations: 4}, p => progress.push(p.generation))
   t.same(progress, [1, 2, 3, 4])
+})
+
+t.test('a time limit stops within a few runs of it, even in the middle of a generation', async t => {
+  // A clock that moves 10 ms per run: as if each run of the interval took that long. A damaged target is never
+  // found, so only the clock stops each strategy.
+  const {runner} = raceInterval(4, secretPath(16, 2), {damage: true})
+  for (const strategy of ['ga', 'random', 'exhaustive'] as const) {
+    let now = 0
+    let runs = 0
+    const evaluator = {
+      concurrency: 2,
+      async evaluate(batch: readonly Candidate[]) {
+        return batch.map(candidate => {
+          runs++
+          now += 10
+          return runner.evaluate(candidate)
+        })
+      },
+    }
+    const result = await searchInterval(evaluator, {strategy, seed: 1, timeLimitMs: 150, clock: () => now, ga: {populationSize: 200}, batchSize: 200})
+    t.equal(result.stoppedBy, 'time', strategy)
+    // 15 runs reach the limit; a piece of 2 runs per worker can start just before it.
+    t.ok(runs <= 15 + 4, `${strategy}: ${runs} runs for a limit of 15 runs' time (whole batches of 200 ran past it before)`)
+  }
 })
 
 t.test('bad settings are refused with one clear error', async t => {

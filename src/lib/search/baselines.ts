@@ -17,7 +17,7 @@ export async function randomSearch(ledger: Ledger): Promise<SearchResult> {
   for (;;) {
     const batch: Candidate[] = []
     for (let i = 0; i < ledger.settings.batchSize; i++) batch.push({path: randomPath(length, 0.5, random)})
-    const results = await ledger.evaluate(batch)
+    const results = await ledger.evaluateUntilStop(batch)
     for (const evaluation of results) length = Math.max(length, evaluation.taken.length)
     ledger.endGeneration('random')
     const stop = ledger.stopReason()
@@ -39,7 +39,9 @@ export async function exhaustiveSearch(ledger: Ledger): Promise<SearchResult> {
   for (;;) {
     const batch = queue.slice(0, ledger.settings.batchSize)
     queue = queue.slice(batch.length)
-    const results = await ledger.evaluate(batch.map(path => ({path})))
+    const results = await ledger.evaluateUntilStop(batch.map(path => ({path})))
+    // Cut short by the clock: the rest of the batch goes back in front.
+    queue = [...batch.slice(results.length), ...queue]
     results.forEach((evaluation, i) => {
       const taken = evaluation.taken
       for (let j = batch[i].length; j < taken.length; j++) {

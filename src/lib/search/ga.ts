@@ -84,7 +84,8 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
         children.push({path: child})
       }
     }
-    const results = await ledger.evaluate(children)
+    // A shorter result means the clock ran out: the ranked part stands, and the loop's next check ends the search.
+    const results = await ledger.evaluateUntilStop(children)
     population = rank([...elites, ...results.map((evaluation, i) => toIndividual(evaluation, children[i]))])
     if (population[0].fitness > bestFitness) {
       bestFitness = population[0].fitness
@@ -149,7 +150,7 @@ async function firstPopulation(ledger: Ledger, random: SeededRandom): Promise<In
       others.push(paceChild(ranked[(i - seeds.length) % ranked.length], 1, random))
     }
   }
-  const rest = others.length > 0 ? await ledger.evaluate(others) : []
+  const rest = others.length > 0 ? await ledger.evaluateUntilStop(others) : []
   return rank([...ranked, ...rest.map((evaluation, i) => toIndividual(evaluation, others[i]))])
 }
 

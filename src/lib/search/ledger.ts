@@ -96,6 +96,27 @@ export class Ledger {
     return results as Evaluation[]
   }
 
+  /**
+   * A large batch (a generation, a baseline's batch) under a time limit: run
+   * in pieces of CHUNK_PER_WORKER candidates per worker, stopping between
+   * pieces once the search must stop. Returns the evaluations of a prefix of
+   * the batch, all of it unless the search stopped on the way. A generation
+   * of slow runs (a second each on a recorded interval of millions of
+   * instructions) ran whole before, past the limit by a minute. Without a
+   * time limit the batch runs at once, as evaluate() runs it.
+   */
+  async evaluateUntilStop(batch: readonly Candidate[]): Promise<Evaluation[]> {
+    const {clock, timeLimitMs} = this.settings
+    if (!clock || timeLimitMs === undefined) return this.evaluate(batch)
+    const piece = this.concurrency * CHUNK_PER_WORKER
+    const results: Evaluation[] = []
+    for (let start = 0; start < batch.length; start += piece) {
+      if (start > 0 && this.stopReason()) break
+      results.push(...(await this.evaluate(batch.slice(start, start + piece))))
+    }
+    return results
+  }
+
   /** A generation (or batch) is complete: count it and tell the listener. */
   endGeneration(strategy: Strategy): void {
     this.generations++
@@ -162,6 +183,9 @@ function keyOf(candidate: Candidate): string {
 function pathBytes(evaluation: Evaluation): number {
   return evaluation.taken.length + (evaluation.elasticDecisions?.length ?? 0) + 8 * (evaluation.handovers?.at.length ?? 0)
 }
+
+/** Candidates per worker in each piece of evaluateUntilStop: two keep a worker busy while the next is handed out. */
+const CHUNK_PER_WORKER = 2
 
 /** Bytes of remembered runs (their paths, mostly) kept at most, whatever memoEntries allows. */
 const MEMO_BYTES = 256 * 2 ** 20

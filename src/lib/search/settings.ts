@@ -85,7 +85,7 @@ export interface SearchSettings {
   maxEvaluations: number
   /** Stop after this many generations (GA) or batches (random, exhaustive). */
   maxGenerations: number
-  /** Stop after this many milliseconds of `clock` time, checked between generations. */
+  /** Stop after this many milliseconds of `clock` time, checked between generations and between pieces of one (Ledger.evaluateUntilStop). */
   timeLimitMs?: number
   /**
    * Milliseconds from any fixed origin. The search core reads no wall clock of
