@@ -39,9 +39,8 @@ export async function exhaustiveSearch(ledger: Ledger): Promise<SearchResult> {
   for (;;) {
     const batch = queue.slice(0, ledger.settings.batchSize)
     queue = queue.slice(batch.length)
+    // Cut short only when the search stops (by time or a find), so the rest of the batch is not needed again.
     const results = await ledger.evaluateUntilStop(batch.map(path => ({path})))
-    // Cut short by the clock: the rest of the batch goes back in front.
-    queue = [...batch.slice(results.length), ...queue]
     results.forEach((evaluation, i) => {
       const taken = evaluation.taken
       for (let j = batch[i].length; j < taken.length; j++) {

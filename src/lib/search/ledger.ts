@@ -99,11 +99,14 @@ export class Ledger {
   /**
    * A large batch (a generation, a baseline's batch) under a time limit: run
    * in pieces of CHUNK_PER_WORKER candidates per worker, stopping between
-   * pieces once the search must stop. Returns the evaluations of a prefix of
-   * the batch, all of it unless the search stopped on the way. A generation
-   * of slow runs (a second each on a recorded interval of millions of
-   * instructions) ran whole before, past the limit by a minute. Without a
-   * time limit the batch runs at once, as evaluate() runs it.
+   * pieces once time is up or a run has found the target. Returns the
+   * evaluations of a prefix of the batch, all of it unless the search stopped
+   * on the way. A generation of slow runs (a second each on a recorded
+   * interval of millions of instructions) ran whole before, past the limit by
+   * a minute. Without a time limit the batch runs at once, as evaluate() runs
+   * it. The evaluation count is not checked between pieces: pieces follow the
+   * number of workers, and a count checked there would make the result
+   * depend on it.
    */
   async evaluateUntilStop(batch: readonly Candidate[]): Promise<Evaluation[]> {
     const {clock, timeLimitMs} = this.settings
@@ -111,7 +114,7 @@ export class Ledger {
     const piece = this.concurrency * CHUNK_PER_WORKER
     const results: Evaluation[] = []
     for (let start = 0; start < batch.length; start += piece) {
-      if (start > 0 && this.stopReason()) break
+      if (start > 0 && (this.found || this.timeUp())) break
       results.push(...(await this.evaluate(batch.slice(start, start + piece))))
     }
     return results
@@ -133,11 +136,13 @@ export class Ledger {
     if (this.found) return 'found'
     if (this.evaluations >= this.settings.maxEvaluations) return 'evaluations'
     if (this.generations >= this.settings.maxGenerations) return 'generations'
+    return this.timeUp() ? 'time' : undefined
+  }
+
+  /** Whether the time limit (if any) has passed. */
+  private timeUp(): boolean {
     const {clock, timeLimitMs} = this.settings
-    if (clock && timeLimitMs !== undefined && this.startedAt !== undefined && clock() - this.startedAt >= timeLimitMs) {
-      return 'time'
-    }
-    return undefined
+    return clock !== undefined && timeLimitMs !== undefined && this.startedAt !== undefined && clock() - this.startedAt >= timeLimitMs
   }
 
   result(strategy: Strategy, stoppedBy: StopReason): SearchResult {
