@@ -6,17 +6,36 @@
 // turn are deferred: its last turns lose them and it makes them after the
 // others, everything before staying as it was. The first differing word of
 // the out-of-step hart's state (Evaluation.hartDelta) less the shared word's
-// difference (sharedDelta) moves with j one step at a time, so a doubling and
-// then a bisection on j find where it is zero. Which hart to defer is tried
-// both ways.
+// difference (sharedDelta) moves with j about one step per update, so a
+// search along that line finds where it is zero. Which hart to defer is
+// tried both ways.
+//
+// A held deferral is the other shape a stall at the end leaves: the other
+// hart lost its core holding a read, the out-of-step hart ran its last
+// updates meanwhile, and the holder's write back threw them away (race: a
+// hart's last read thousands above the counter). Deferring the out-of-step
+// hart's last j accesses and then the holder's last one to three (which of
+// them leaves it holding a read depends on the loop) puts those j accesses
+// inside the hold.
 
 import type {Evaluation, Handovers} from './evaluator.js'
 import type {Ledger} from './ledger.js'
 import {CONTINUE, YIELD, type Path} from './path.js'
 import {TriedRuns, type SplitTried} from './split-search.js'
 
-/** The first deferral tried for each hart, to see which way the word goes. */
-const PROBE = 8
+/**
+ * The first deferral tried, to see which move brings the word nearest: as
+ * many accesses as the word is off (at least MIN_PROBE), since each update
+ * deferred moves it by one, and a loop makes one or more accesses per update.
+ * Deeper ones, PROBE_GROWTH times each, while none moves it, up to MAX_PROBE.
+ */
+const MIN_PROBE = 8
+const PROBE_GROWTH = 8
+const MAX_PROBE = 2 ** 24
+/** How much deeper than the deepest count so far one step of the search goes at most. */
+const MAX_STRETCH = 16
+/** The holder's last accesses a held deferral defers: 1 to this many. */
+const MAX_HELD = 3
 
 export interface DeferResult {
   /** Every run tried, with its evaluation. */
@@ -24,6 +43,12 @@ export interface DeferResult {
   /** The run whose words came nearest to the target's difference: where the swap search goes on from. */
   nearest?: Evaluation
 }
+
+/**
+ * One way to defer: `hart`'s last accesses; for a held deferral, then the
+ * `holder`'s last `held` accesses after them.
+ */
+type Move = {hart: number; holder?: undefined} | {hart: number; holder: number; held: number}
 
 /**
  * From `base` (a run whose first differing state is a hart's word), at most
@@ -57,65 +82,141 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
   if (startValue === undefined || startValue === 0) return done()
   const sign = Math.sign(startValue)
   const crossedAt = (value: number | undefined): boolean => value !== undefined && (value === 0 || Math.sign(value) !== sign)
+  // The nearest run is one nearer than the start.
   const keepIfNearest = (evaluation: Evaluation, value: number): void => {
-    if (!nearest || Math.abs(value) < Math.abs(nearest.value)) nearest = {evaluation, value}
+    if (Math.abs(value) < Math.abs(nearest?.value ?? startValue)) nearest = {evaluation, value}
   }
 
   // A deferral that cuts a hart's turn between its read of a word and its write back loses every update the
   // others make meanwhile; one access more or less does not. Each count is run with the next, and the one whose
-  // shared words are nearer their targets stands for it.
-  const deferred = async (hart: number, count: number): Promise<Evaluation | undefined> => {
-    const paths = [count, count + 1].map(n => withDeferred(start.taken, handovers, hart, n)).filter((path): path is Path => path !== undefined)
-    if (paths.length === 0 || !runs.room()) return undefined
-    const evaluations = await runs.run(paths.map(path => ({path})))
-    const off = (evaluation: Evaluation): number => (evaluation.found ? -1 : Math.abs(evaluation.sharedDelta ?? 0))
-    return evaluations.reduce((a, b) => (off(b) < off(a) ? b : a))
+  // shared words are nearer their targets stands for it. A held deferral goes on from the run that stood for its
+  // count: the holder's last turn there is the run's last, and it yields `held` decisions before its end.
+  const plainRuns = new Map<string, Evaluation | undefined>()
+  const deferred = async (move: Move, count: number): Promise<Evaluation | undefined> => {
+    const key = `${move.hart}:${count}`
+    if (move.holder === undefined || !plainRuns.has(key)) {
+      const paths = [count, count + 1].map(n => withDeferred(start.taken, handovers, move.hart, n)).filter((path): path is Path => path !== undefined)
+      if (paths.length === 0 || !runs.room()) return undefined
+      const evaluations = await runs.run(paths.map(path => ({path})))
+      const off = (evaluation: Evaluation): number => (evaluation.found ? -1 : Math.abs(evaluation.sharedDelta ?? 0))
+      plainRuns.set(key, evaluations.reduce((a, b) => (off(b) < off(a) ? b : a)))
+    }
+    const plain = plainRuns.get(key)
+    if (move.holder === undefined || !plain || plain.found) return plain
+    const path = withHeldEnd(plain.taken, handovers.hart[0], move.holder, move.held)
+    if (!path || !runs.room()) return undefined
+    return (await runs.run([{path}]))[0]
   }
-  // Which hart: the one whose deferral brings the word nearer (or across).
   const harts = [...new Set([...handovers.hart, ...handovers.next])].sort((a, b) => a - b)
-  let hart = -1
-  let probe: number | undefined
-  for (const candidate of harts) {
-    const evaluation = await deferred(candidate, PROBE)
-    if (ledger.found) return done()
-    const value = evaluation && valueOf(evaluation)
-    if (value !== undefined && (crossedAt(value) || Math.abs(value) < Math.abs(startValue))) {
-      hart = candidate
-      probe = value
-      keepIfNearest(evaluation!, value)
-      break
-    }
-  }
-  if (hart < 0) return done()
-  const values = new Map<number, number | undefined>([[0, startValue], [PROBE, probe]])
-  const runAt = async (count: number): Promise<boolean> => {
-    if (values.has(count)) return true
-    const evaluation = await deferred(hart, count)
-    if (!evaluation) return false
-    const value = valueOf(evaluation)
-    values.set(count, value)
-    if (value !== undefined) keepIfNearest(evaluation, value)
-    return true
-  }
-  // Doubling from the probe until the word crosses its target, then a bisection.
-  let lo = 0
-  let hi = -1
-  for (let count = PROBE; runs.room(); count *= 2) {
-    if (!(await runAt(count))) break
-    if (crossedAt(values.get(count))) {
-      hi = count
-      break
-    }
-    if (values.get(count) !== undefined) lo = count
-  }
-  while (hi > lo + 1 && values.get(hi) !== 0 && runs.room()) {
-    const mid = (lo + hi) >> 1
-    await runAt(mid)
-    if (crossedAt(values.get(mid))) hi = mid
-    else lo = mid
+  const moves: Move[] = harts.map(hart => ({hart}))
+  // Which hart runs a turn follows from the yields before it only where two harts take turns.
+  if (harts.length === 2) {
+    const holder = harts.find(hart => hart !== first.hart)!
+    for (let held = 1; held <= MAX_HELD; held++) moves.push({hart: first.hart, holder, held})
   }
 
+  // Which move: at a probe count, the one that brings the word nearest (or across). A hart whose last accesses
+  // ran after the others had stopped anyway changes nothing when they are deferred, so while no move changes
+  // the word the probe is made again PROBE_GROWTH times as deep. (The probe is not the smallest count: deferring
+  // a few accesses moves the word by a few whichever move it is.)
+  let chosen: {move: Move; count: number; value: number} | undefined
+  for (let probe = Math.max(MIN_PROBE, Math.abs(startValue)); !chosen && probe <= MAX_PROBE && runs.room(); probe *= PROBE_GROWTH) {
+    let moved = false
+    for (const move of moves) {
+      const evaluation = await deferred(move, probe)
+      if (ledger.found) return done()
+      const value = evaluation && valueOf(evaluation)
+      if (value === undefined) continue
+      if (value !== startValue) moved = true
+      keepIfNearest(evaluation!, value)
+      const better = crossedAt(value) ? Math.abs(value) <= Math.abs(startValue) : Math.abs(value) < Math.abs(startValue)
+      if (better && (!chosen || Math.abs(value) < Math.abs(chosen.value))) chosen = {move, count: probe, value}
+    }
+    if (moved && !chosen) break
+  }
+  if (!chosen) return done()
+  await searchCount(chosen)
   return done()
+
+  /**
+   * Each deferred access moves the value by about as much as the last ones did: from the deepest count tried,
+   * on along the line through the two deepest (at least twice as deep, at most MAX_STRETCH times) until the
+   * value crosses zero, then regula falsi (Illinois) between the counts on either side of it.
+   */
+  async function searchCount({move, count, value}: {move: Move; count: number; value: number}): Promise<void> {
+    const values = new Map<number, number | undefined>([[0, startValue], [count, value]])
+    const runAt = async (n: number): Promise<boolean> => {
+      if (values.has(n)) return true
+      const evaluation = await deferred(move, n)
+      if (!evaluation) return false
+      const v = valueOf(evaluation)
+      values.set(n, v)
+      if (v !== undefined) keepIfNearest(evaluation, v)
+      return !ledger.found
+    }
+    const known = (): Array<[number, number]> => [...values].filter((e): e is [number, number] => e[1] !== undefined).sort((x, y) => x[0] - y[0])
+    let hi = -1
+    for (;;) {
+      const points = known()
+      const crossed = points.find(([, v]) => crossedAt(v))
+      if (crossed) {
+        hi = crossed[0]
+        break
+      }
+      if (!runs.room()) return
+      const [c0, v0] = points[points.length - 2]
+      const [c1, v1] = points[points.length - 1]
+      const reach = v0 !== v1 ? c1 + Math.ceil(((c1 - c0) * v1) / (v0 - v1)) : Infinity
+      const next = Math.min(c1 * MAX_STRETCH, Math.max(c1 * 2, reach))
+      if (values.has(next) || !(await runAt(next))) return
+    }
+    let lo = Math.max(0, ...known().filter(([n]) => n < hi).map(([n]) => n))
+    // Illinois: an end that stays put twice running has its value halved for the line.
+    let fLo = values.get(lo)
+    let fHi = values.get(hi)
+    let kept: 'lo' | 'hi' | undefined
+    while (hi > lo + 1 && values.get(hi) !== 0 && runs.room()) {
+      const line = fLo !== undefined && fHi !== undefined && fLo !== fHi ? Math.round(lo + ((hi - lo) * fLo) / (fLo - fHi)) : (lo + hi) >> 1
+      const mid = Math.min(hi - 1, Math.max(lo + 1, line))
+      if (!(await runAt(mid))) return
+      const v = values.get(mid)
+      if (crossedAt(v)) {
+        hi = mid
+        fHi = v
+        if (kept === 'lo' && fLo !== undefined) fLo /= 2
+        kept = 'lo'
+      } else {
+        lo = mid
+        fLo = v
+        if (kept === 'hi' && fHi !== undefined) fHi /= 2
+        kept = 'hi'
+      }
+    }
+  }
+}
+
+/**
+ * `path` (a run of two harts taking turns, `firstOwner` running the first)
+ * with the last `held` decisions of its last turn deferred: where that turn
+ * is `holder`'s, it yields `held` decisions before its end, the other hart
+ * runs to its end, and the holder makes those accesses last. Undefined where
+ * the last turn is the other hart's or holds no more than `held` decisions.
+ */
+export function withHeldEnd(path: Path, firstOwner: number, holder: number, held: number): Path | undefined {
+  let yields = 0
+  let lastYield = -1
+  for (let i = 0; i < path.length; i++) {
+    if (path[i] === YIELD) {
+      yields++
+      lastYield = i
+    }
+  }
+  const lastOwnerIsFirst = yields % 2 === 0
+  if ((holder === firstOwner) !== lastOwnerIsFirst) return undefined
+  if (path.length - lastYield - 1 <= held) return undefined
+  const out = Uint8Array.from(path.subarray(0, path.length - held + 1))
+  out[out.length - 1] = YIELD
+  return out
 }
 
 /**
