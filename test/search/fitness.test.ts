@@ -1,5 +1,5 @@
 import t from 'tap'
-import {scoreRun} from '../../src/lib/search/fitness.js'
+import {busiestSharedWord, scoreRun} from '../../src/lib/search/fitness.js'
 import type {IntervalProblem, MachineLike, RunOutcome} from '../../src/lib/search/interval.js'
 
 /** One hart whose state is a single little-endian word, one page; only what scoreRun reads. */
@@ -36,4 +36,40 @@ t.test('the distance grows with the difference and never reaches a find', async 
   t.ok(fitness[0] < 1)
   t.equal(score(0x1234, 0x1234).fitness, 1)
   t.equal(score(0x1235, 0x1234).firstDifference, 'hart 0: state +0x0: 0x35 != 0x34 (run != checkpoint)')
+})
+
+/** A shared page 0 holding a lock word at +0x8 and a counter at +0x40; the harts match. */
+function sharedPage(words: Record<number, number>): Uint8Array {
+  const page = new Uint8Array(128)
+  const view = new DataView(page.buffer)
+  for (const [offset, value] of Object.entries(words)) view.setUint32(Number(offset), value, true)
+  return page
+}
+
+function scoreShared(run: Uint8Array, target: Uint8Array, start?: Uint8Array) {
+  const machine = {
+    hartCount: 0,
+    devices: () => new Map(),
+    dirtyPages: () => [0],
+    page: () => run,
+  } as unknown as MachineLike
+  const problem = {
+    sharedPages: new Set([0]),
+    target: {harts: [], devices: new Map(), dirtyPages: new Set([0]), page: () => target},
+  } as unknown as IntervalProblem
+  const outcome: RunOutcome = {taken: new Uint8Array(0), end: 'complete', executed: 1, budget: 1, eventsMatched: 0, eventsTotal: 0}
+  const tracked = start ? busiestSharedWord(problem, () => start) : undefined
+  return {tracked, evaluation: scoreRun(machine, problem, outcome, tracked)}
+}
+
+t.test('the shared word a run reports is the one the recording changed most, when it differs', async t => {
+  const start = sharedPage({0x8: 0, 0x40: 1000})
+  const target = sharedPage({0x8: 1, 0x40: 1500})
+  const {tracked, evaluation} = scoreShared(sharedPage({0x8: 0, 0x40: 1400}), target, start)
+  t.same(tracked, {page: 0, offset: 0x40}, 'the counter moved by 500, the lock by 1')
+  t.equal(evaluation.sharedDelta, -100, 'the counter, 100 updates short, not the lock before it')
+  t.equal(scoreShared(sharedPage({0x8: 0, 0x40: 1400}), target).evaluation.sharedDelta, -1, 'without it: the first differing word')
+  t.equal(scoreShared(sharedPage({0x8: 0, 0x40: 1500}), target, start).evaluation.sharedDelta, -1, 'the counter right: the first differing word')
+  t.equal(scoreShared(target, target, start).evaluation.sharedDelta, undefined, 'nothing differs')
+  t.equal(busiestSharedWord({sharedPages: new Set([0]), target: {dirtyPages: new Set(), page: () => target}} as unknown as IntervalProblem, () => start), undefined, 'a page the recording did not write')
 })

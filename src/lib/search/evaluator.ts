@@ -86,9 +86,12 @@ export interface Evaluation {
   /** The first difference from the target, e.g. "page 0x80012000 byte +0x1a4: 0x03 != 0x04". */
   firstDifference?: string
   /**
-   * Where a shared page differs: the first differing 32-bit word there, its
-   * value in the run minus the target's (unsigned words). A counter that lost
-   * more updates in the run than in the recording shows as a negative number.
+   * Where a shared page differs: the difference of one 32-bit word there,
+   * its value in the run minus the target's (unsigned words). A counter that
+   * lost more updates in the run than in the recording shows as a negative
+   * number. The word is the shared word the recording changed most in the
+   * interval, when it differs, and otherwise the first differing one
+   * (fitness.ts, busiestSharedWord).
    */
   sharedDelta?: number
   /**

@@ -24,7 +24,40 @@ interface Tally {
   first: string | undefined
 }
 
-export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, outcome: RunOutcome): Evaluation {
+/** A 32-bit word of RAM: its page and its byte offset there. */
+export interface SharedWord {
+  page: number
+  offset: number
+}
+
+/**
+ * The word of the interval's shared pages that the recording changed most,
+ * from checkpoint k (`start`, a page's content there) to k+1: where harts
+ * lose updates to a counter, the counter. A lock or a barrier flag changes
+ * by one; a counter by every update that was not lost. Undefined where the
+ * recording changed no shared word.
+ */
+export function busiestSharedWord(problem: IntervalProblem, start: (page: number) => Uint8Array): SharedWord | undefined {
+  let best: {word: SharedWord; change: number} | undefined
+  for (const page of [...problem.sharedPages].sort((a, b) => a - b)) {
+    if (!problem.target.dirtyPages.has(page)) continue
+    const before = start(page)
+    const after = problem.target.page(page)
+    for (let offset = 0; offset + 4 <= Math.min(before.length, after.length); offset += 4) {
+      const change = Math.abs(wordAt(after, offset) - wordAt(before, offset))
+      if (change > 0 && (!best || change > best.change)) best = {word: {page, offset}, change}
+    }
+  }
+  return best?.word
+}
+
+/**
+ * Scores a run's end state against the target. `tracked`: the shared word
+ * whose difference is the run's sharedDelta when it differs (see
+ * busiestSharedWord); otherwise, and without it, the first differing word
+ * of a shared page is.
+ */
+export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, outcome: RunOutcome, tracked?: SharedWord): Evaluation {
   const tally: Tally = {bits: 0, matchingBits: 0, units: 0, matchingUnits: 0, first: undefined}
   const {target} = problem
 
@@ -54,13 +87,19 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
   const pages = new Set(target.dirtyPages)
   for (const page of machine.dirtyPages()) pages.add(page)
   let sharedDelta: number | undefined
+  let trackedDelta: number | undefined
   for (const page of [...pages].sort((a, b) => a - b)) {
     const actual = machine.page(page)
     const expected = target.page(page)
     const address = '0x' + (RAM_BASE + page * 2 ** PAGE_SHIFT).toString(16).padStart(8, '0')
     const differs = compare(tally, actual, expected, offset => `page ${address} ${byteDifference('byte', offset, actual, expected)}`)
-    if (differs >= 0 && sharedDelta === undefined && problem.sharedPages.has(page)) sharedDelta = wordDelta(actual, expected, differs)
+    if (differs >= 0 && problem.sharedPages.has(page)) {
+      const word = tracked?.page === page ? wordDelta(actual, expected, tracked.offset) : undefined
+      if (word !== undefined && word !== 0) trackedDelta = word
+      else if (sharedDelta === undefined) sharedDelta = wordDelta(actual, expected, differs)
+    }
   }
+  if (trackedDelta !== undefined) sharedDelta = trackedDelta
 
   const stateExact = tally.matchingUnits === tally.units
   const eventsExact = outcome.eventsMatched === outcome.eventsTotal

@@ -9,7 +9,7 @@
 
 import {ReseerError} from '../cli/errors.js'
 import type {Candidate, ElasticTail, Evaluation, Handovers, PaceTail, RunEnd, TailPolicy} from './evaluator.js'
-import {scoreRun} from './fitness.js'
+import {busiestSharedWord, scoreRun, type SharedWord} from './fitness.js'
 import {CONTINUE, DEFAULT_DECISION, YIELD} from './path.js'
 import {PaceModel, type PaceMarks} from './pace.js'
 import {PrefixCache, PrefixHash} from './prefix-cache.js'
@@ -153,6 +153,8 @@ export class IntervalRunner<Snapshot = unknown> {
   private readonly cache: PrefixCache<DecisionState<Snapshot>>
   private readonly snapshotSpacing: number
   private readonly pace: PaceModel
+  /** The shared word whose difference a run reports as its sharedDelta when it differs (fitness.ts). */
+  private readonly tracked?: SharedWord
   runs = 0
 
   constructor(
@@ -173,6 +175,7 @@ export class IntervalRunner<Snapshot = unknown> {
       }
     }
     this.root = machine.save()
+    this.tracked = busiestSharedWord(problem, (page) => machine.page(page).slice())
     this.startRetired = Array.from({length: harts}, (_, hart) => machine.retired(hart))
     this.cache = new PrefixCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES)
     this.snapshotSpacing = options.snapshotSpacing ?? DEFAULT_SNAPSHOT_SPACING
@@ -187,7 +190,7 @@ export class IntervalRunner<Snapshot = unknown> {
   evaluate(candidate: Candidate): Evaluation {
     if (candidate.tail?.kind === 'elastic') return this.evaluateElastic(candidate.path, candidate.tail)
     const outcome = this.run(candidate)
-    return scoreRun(this.machine, this.problem, outcome)
+    return scoreRun(this.machine, this.problem, outcome, this.tracked)
   }
 
   /**
@@ -199,11 +202,11 @@ export class IntervalRunner<Snapshot = unknown> {
   private evaluateElastic(path: Uint8Array, tail: ElasticTail): Evaluation {
     let first = this.elasticPass(path, tail, 0)
     if (tail.charge && first.leftover.size > 0) first = this.elasticPass(path, tail, 0, first.leftover)
-    let best: Evaluation = {...scoreRun(this.machine, this.problem, this.run({path: first.path})), elasticDecisions: first.decisions}
+    let best: Evaluation = {...scoreRun(this.machine, this.problem, this.run({path: first.path}), this.tracked), elasticDecisions: first.decisions}
     for (const hart of first.unplaced) {
       if (best.found) break
       const pass = this.elasticPass(path, tail, hart)
-      const again = scoreRun(this.machine, this.problem, this.run({path: pass.path}))
+      const again = scoreRun(this.machine, this.problem, this.run({path: pass.path}), this.tracked)
       if (again.fitness > best.fitness) best = {...again, elasticDecisions: pass.decisions}
     }
     return best

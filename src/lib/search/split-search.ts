@@ -192,9 +192,11 @@ export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTr
   // Then split single turns of the base's tail, which splits nothing: a yield moved one decision point earlier,
   // onto the write it came just after. That loses what the other hart does in the one turn it then runs, often a
   // single update. Each round tries the next few such yields and keeps the one that comes closest without going
-  // past.
+  // past. After SINGLE_MISSES rounds in a row with none nearer, the swap search (settle.ts) is the better tool
+  // for what is left: it moves the word an update at a time from anywhere in the run.
   let delta = base?.evaluation.sharedDelta
-  while (base && delta !== undefined && room() > 0) {
+  let misses = 0
+  while (base && delta !== undefined && room() > 0 && misses < SINGLE_MISSES) {
     const decisions = base.evaluation.elasticDecisions ?? base.evaluation.taken
     const positions: number[] = []
     for (let p = Math.max(1, from); p < decisions.length && positions.length < Math.min(2 * POINTS_PER_ROUND, budget); p++) {
@@ -209,12 +211,19 @@ export async function searchCut(ledger: Ledger, over: SplitTried, under: SplitTr
       if (Math.sign(d) === Math.sign(delta!) && Math.abs(d) < Math.abs(delta!) && (best < 0 || Math.abs(d) < Math.abs(deltas[best]))) best = i
     })
     from = best < 0 ? positions.at(-1)! + 1 : positions[best] + 1
-    if (best < 0) continue
+    if (best < 0) {
+      misses++
+      continue
+    }
+    misses = 0
     base = tried[start + best]
     delta = deltas[best]
   }
   return tried
 }
+
+/** Rounds of single splits in a row that come no nearer before they stop. */
+const SINGLE_MISSES = 4
 
 /**
  * Narrows a bracket [lo, hi] whose lo end lies on the `sign` side of the
