@@ -3,7 +3,7 @@
 // hart make its last increments after the other had stopped.
 import t from 'tap'
 import {raceInterval, targetNow} from './race-loop.js'
-import {searchDefer, withDeferred, withHeldEnd} from '../../src/lib/search/defer-search.js'
+import {searchDefer, withDeferred, withHeldEnd, withPartialDeferral} from '../../src/lib/search/defer-search.js'
 import type {Handovers} from '../../src/lib/search/evaluator.js'
 import {IntervalRunner} from '../../src/lib/search/interval.js'
 import {Ledger} from '../../src/lib/search/ledger.js'
@@ -38,7 +38,16 @@ t.test('a held end: the last turn\'s owner yields before its end, where the turn
   t.equal(pathToString(withHeldEnd(path, 0, 0, 1)!), '1110110110')
   t.equal(withHeldEnd(path, 0, 1, 2), undefined, 'the last turn is not hart 1\'s')
   t.equal(pathToString(withHeldEnd(path, 1, 1, 2)!), '111011010', 'hart 1 when it ran first')
-  t.equal(withHeldEnd(path, 0, 0, 3), undefined, 'no decision of the turn would be left before the yield')
+  t.equal(pathToString(withHeldEnd(path, 0, 0, 3)!), '11101100', 'the turn yields at its first decision')
+  t.equal(withHeldEnd(path, 0, 0, 4), undefined, 'the turn has three decisions')
+})
+
+t.test('a partial deferral: the last turn\'s accesses go past some of the other hart\'s, short of its end', async t => {
+  t.equal(pathToString(withPartialDeferral(path, 0, 0, 2, 3)!), '1110110101110', 'hart 0 yields two before its end, hart 1 makes three accesses and yields')
+  // Hart 0 yields at 3, hart 1 at 6, hart 0 at once at 7: hart 1's last turn makes only the access it held back.
+  t.equal(pathToString(withPartialDeferral(pathFromString('11101100'), 0, 1, 1, 3)!), '11101101110', 'hart 0\'s turn before it three accesses longer')
+  t.equal(withPartialDeferral(pathFromString('11101100'), 0, 1, 2, 3), undefined, 'no further back than the held access')
+  t.equal(withPartialDeferral(path, 0, 1, 1, 3), undefined, 'the last turn is not hart 1\'s')
 })
 
 /** The secret schedules with one hart's last 40 accesses made after the other's end, as recordings; the undeferred schedule as the near miss. */

@@ -45,10 +45,17 @@ export interface DeferResult {
 }
 
 /**
- * One way to defer: `hart`'s last accesses; for a held deferral, then the
- * `holder`'s last `held` accesses after them.
+ * One way to defer, by a count: `hart`'s last `count` accesses past the
+ * others' end (plain); that, and then the `holder`'s last `held` accesses
+ * after them (held); or `hart`'s last `held` accesses past `count` of the
+ * other hart's, where the run ends in a turn of `hart` (partial: its last
+ * read of a counter comes that many of the other's accesses later, short of
+ * the other's end).
  */
-type Move = {hart: number; holder?: undefined} | {hart: number; holder: number; held: number}
+type Move =
+  | {kind: 'plain'; hart: number}
+  | {kind: 'held'; hart: number; holder: number; held: number}
+  | {kind: 'partial'; hart: number; held: number}
 
 /**
  * From `base` (a run whose first differing state is a hart's word), at most
@@ -92,27 +99,34 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
   // shared words are nearer their targets stands for it. A held deferral goes on from the run that stood for its
   // count: the holder's last turn there is the run's last, and it yields `held` decisions before its end.
   const plainRuns = new Map<string, Evaluation | undefined>()
+  const pathsFor = (move: Move, count: number): Path[] => {
+    const paths = move.kind === 'partial'
+      ? [count, count + 1].map(n => withPartialDeferral(start.taken, handovers.hart[0], move.hart, move.held, n))
+      : [count, count + 1].map(n => withDeferred(start.taken, handovers, move.hart, n))
+    return paths.filter((path): path is Path => path !== undefined)
+  }
   const deferred = async (move: Move, count: number): Promise<Evaluation | undefined> => {
-    const key = `${move.hart}:${count}`
-    if (move.holder === undefined || !plainRuns.has(key)) {
-      const paths = [count, count + 1].map(n => withDeferred(start.taken, handovers, move.hart, n)).filter((path): path is Path => path !== undefined)
+    const key = `${move.kind === 'partial' ? `p${move.held}` : ''}:${move.hart}:${count}`
+    if (!plainRuns.has(key)) {
+      const paths = pathsFor(move, count)
       if (paths.length === 0 || !runs.room()) return undefined
       const evaluations = await runs.run(paths.map(path => ({path})))
       const off = (evaluation: Evaluation): number => (evaluation.found ? -1 : Math.abs(evaluation.sharedDelta ?? 0))
       plainRuns.set(key, evaluations.reduce((a, b) => (off(b) < off(a) ? b : a)))
     }
     const plain = plainRuns.get(key)
-    if (move.holder === undefined || !plain || plain.found) return plain
+    if (move.kind !== 'held' || !plain || plain.found) return plain
     const path = withHeldEnd(plain.taken, handovers.hart[0], move.holder, move.held)
     if (!path || !runs.room()) return undefined
     return (await runs.run([{path}]))[0]
   }
   const harts = [...new Set([...handovers.hart, ...handovers.next])].sort((a, b) => a - b)
-  const moves: Move[] = harts.map(hart => ({hart}))
+  const moves: Move[] = harts.map(hart => ({kind: 'plain', hart}))
   // Which hart runs a turn follows from the yields before it only where two harts take turns.
   if (harts.length === 2) {
     const holder = harts.find(hart => hart !== first.hart)!
-    for (let held = 1; held <= MAX_HELD; held++) moves.push({hart: first.hart, holder, held})
+    for (let held = 1; held <= MAX_HELD; held++) moves.push({kind: 'held', hart: first.hart, holder, held})
+    for (let held = 1; held <= MAX_HELD; held++) moves.push({kind: 'partial', hart: first.hart, held})
   }
 
   // Which move: at a probe count, the one that brings the word nearest (or across). A hart whose last accesses
@@ -196,24 +210,51 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
 }
 
 /**
+ * `path` (a run of two harts taking turns, `firstOwner` running the first,
+ * the last turn `hart`'s) with `hart`'s last `held` accesses deferred past
+ * `past` accesses of the other hart, short of the other's end. Where the last
+ * turn holds at least `held` decisions, it yields `held` decisions before its
+ * end, the other hart makes `past` accesses and yields, and `hart` goes on.
+ * Where it holds `held - 1` (the access it held back when it last yielded
+ * counts too), the other hart's turn before it makes `past` more accesses
+ * before its yield. Undefined otherwise, and for more accesses past than the
+ * path has decisions.
+ */
+export function withPartialDeferral(path: Path, firstOwner: number, hart: number, held: number, past: number): Path | undefined {
+  if (!ownsLastTurn(path, firstOwner, hart) || past > path.length) return undefined
+  const lastYield = path.lastIndexOf(YIELD)
+  const own = path.length - lastYield - 1
+  if (own >= held) {
+    const out = new Uint8Array(path.length - held + past + 2).fill(CONTINUE)
+    out.set(path.subarray(0, path.length - held))
+    out[path.length - held] = YIELD
+    out[out.length - 1] = YIELD
+    return out
+  }
+  if (own !== held - 1 || lastYield < 0) return undefined
+  const out = new Uint8Array(path.length + past).fill(CONTINUE)
+  out.set(path.subarray(0, lastYield))
+  out[lastYield + past] = YIELD
+  out.set(path.subarray(lastYield + 1), lastYield + past + 1)
+  return out
+}
+
+/** Whether `hart` runs the last turn of `path`, two harts taking turns and `firstOwner` running the first. */
+function ownsLastTurn(path: Path, firstOwner: number, hart: number): boolean {
+  let yields = 0
+  for (const bit of path) if (bit === YIELD) yields++
+  return (yields % 2 === 0) === (hart === firstOwner)
+}
+
+/**
  * `path` (a run of two harts taking turns, `firstOwner` running the first)
  * with the last `held` decisions of its last turn deferred: where that turn
  * is `holder`'s, it yields `held` decisions before its end, the other hart
  * runs to its end, and the holder makes those accesses last. Undefined where
- * the last turn is the other hart's or holds no more than `held` decisions.
+ * the last turn is the other hart's or holds fewer than `held` decisions.
  */
 export function withHeldEnd(path: Path, firstOwner: number, holder: number, held: number): Path | undefined {
-  let yields = 0
-  let lastYield = -1
-  for (let i = 0; i < path.length; i++) {
-    if (path[i] === YIELD) {
-      yields++
-      lastYield = i
-    }
-  }
-  const lastOwnerIsFirst = yields % 2 === 0
-  if ((holder === firstOwner) !== lastOwnerIsFirst) return undefined
-  if (path.length - lastYield - 1 <= held) return undefined
+  if (!ownsLastTurn(path, firstOwner, holder) || path.length - path.lastIndexOf(YIELD) - 1 < held) return undefined
   const out = Uint8Array.from(path.subarray(0, path.length - held + 1))
   out[out.length - 1] = YIELD
   return out
