@@ -1,10 +1,10 @@
 // The defer search (defer-search.ts): a hart's last accesses deferred past
 // the others' end, on a synthetic race interval whose "recording" had one
 // hart make its last increments after the other had stopped.
-import t from 'tap'
+import t, {type Test} from 'tap'
 import {raceInterval, targetNow} from './race-loop.js'
 import {searchDefer, withDeferred, withHeldEnd, withPartialDeferral} from '../../src/lib/search/defer-search.js'
-import type {Handovers} from '../../src/lib/search/evaluator.js'
+import type {Evaluation, Handovers} from '../../src/lib/search/evaluator.js'
 import {IntervalRunner} from '../../src/lib/search/interval.js'
 import {Ledger} from '../../src/lib/search/ledger.js'
 import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
@@ -50,28 +50,43 @@ t.test('a partial deferral: the last turn\'s accesses go past some of the other 
   t.equal(withPartialDeferral(path, 0, 1, 1, 3), undefined, 'the last turn is not hart 1\'s')
 })
 
-/** The secret schedules with one hart's last 40 accesses made after the other's end, as recordings; the undeferred schedule as the near miss. */
-function deferredIntervals() {
+/**
+ * Synthetic race intervals whose "recording" ran `schedule` (made from the
+ * secret schedule's run, per secret and hart): the runner with that end as
+ * its target, the schedule, and the secret schedule's run as the near miss.
+ */
+function scheduledIntervals(schedule: (recorded: ReturnType<typeof raceInterval>, hart: number) => Uint8Array | undefined) {
   const intervals = []
   for (const secret of [1, 2, 3]) {
     for (const hart of [0, 1]) {
       const recorded = raceInterval(secret)
-      const deferred = withDeferred(recorded.recording.taken, recorded.recording.handovers!, hart, 40)
-      if (!deferred) continue
-      recorded.runner.run({path: deferred})
+      const path = schedule(recorded, hart)
+      if (!path) continue
+      recorded.runner.run({path})
       const target = targetNow(recorded.runner.machine as SimIntervalMachine)
       const fresh = raceInterval(secret)
       const runner = new IntervalRunner(fresh.runner.machine, {...fresh.runner.problem, target})
-      intervals.push({secret, hart, runner, deferred, miss: runner.evaluate({path: fresh.recording.taken})})
+      intervals.push({secret, hart, runner, path, miss: runner.evaluate({path: fresh.recording.taken})})
     }
   }
   return intervals
 }
 
+/** Whether the settle loop finds the target from `miss`; says how many runs it took. */
+async function settles(t: Test, runner: IntervalRunner, miss: Evaluation, name: string): Promise<boolean> {
+  const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
+  const tried = await settle(ledger, miss)
+  t.comment(`${name}: settle ${ledger.found ? 'found' : 'missed'} in ${tried.length} runs`)
+  return ledger.found
+}
+
+/** The secret schedules with one hart's last 40 accesses made after the other's end, as recordings. */
+const deferredIntervals = () => scheduledIntervals(({recording}, hart) => withDeferred(recording.taken, recording.handovers!, hart, 40))
+
 t.test('from the schedule without the deferral, the defer search comes nearer the recording\'s end, and settling finds some', async t => {
   let cases = 0
   let found = 0
-  for (const {secret, hart, runner, deferred, miss} of deferredIntervals()) {
+  for (const {secret, hart, runner, path: deferred, miss} of deferredIntervals()) {
     t.equal(runner.evaluate({path: deferred}).fitness, 1, `secret ${secret}, hart ${hart}: the deferred schedule reaches the target`)
     if (miss.found || !miss.hartDelta) continue
     cases++
@@ -80,10 +95,7 @@ t.test('from the schedule without the deferral, the defer search comes nearer th
     const start = miss.hartDelta.delta - (miss.sharedDelta ?? 0)
     const end = alone.nearest!.found ? 0 : (alone.nearest!.hartDelta?.delta ?? 0) - (alone.nearest!.sharedDelta ?? 0)
     t.ok(Math.abs(end) < Math.abs(start), `the hart's word against the shared word: ${start} -> ${end}`)
-    const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
-    const tried = await settle(ledger, miss)
-    if (ledger.found) found++
-    t.comment(`secret ${secret}, hart ${hart}: settle ${ledger.found ? 'found' : 'missed'} in ${tried.length} runs`)
+    if (await settles(t, runner, miss, `secret ${secret}, hart ${hart}`)) found++
   }
   t.ok(cases >= 3, `${cases} near misses`)
   // Settling does not find every one of these (5 of 6 since the count search goes along the line the word moves
@@ -95,40 +107,21 @@ t.test('from the schedule without the deferral, the defer search comes nearer th
 /**
  * The secret schedules with the other hart holding a read across one hart's last accesses, as recordings: hart
  * `hart`'s last 40 accesses deferred, then the other's last two (race's loop: the write back and the next
- * read), so that the other hart holds its read while they run and its write back loses them. The schedule
- * without it is the near miss.
+ * read), so that the other hart holds its read while they run and its write back loses them.
  */
-function heldIntervals() {
-  const intervals = []
-  for (const secret of [1, 2, 3]) {
-    for (const hart of [0, 1]) {
-      const recorded = raceInterval(secret)
-      const deferred = withDeferred(recorded.recording.taken, recorded.recording.handovers!, hart, 40)
-      if (!deferred) continue
-      const plain = recorded.runner.run({path: deferred})
-      const held = withHeldEnd(plain.taken, recorded.recording.handovers!.hart[0], 1 - hart, 2)
-      if (!held) continue
-      recorded.runner.run({path: held})
-      const target = targetNow(recorded.runner.machine as SimIntervalMachine)
-      const fresh = raceInterval(secret)
-      const runner = new IntervalRunner(fresh.runner.machine, {...fresh.runner.problem, target})
-      intervals.push({secret, hart, runner, held, miss: runner.evaluate({path: fresh.recording.taken})})
-    }
-  }
-  return intervals
-}
+const heldIntervals = () => scheduledIntervals(({recording, runner}, hart) => {
+  const deferred = withDeferred(recording.taken, recording.handovers!, hart, 40)
+  return deferred && withHeldEnd(runner.run({path: deferred}).taken, recording.handovers!.hart[0], 1 - hart, 2)
+})
 
 t.test('a hart whose updates the other\'s held read threw away: settling finds the held schedule', async t => {
   let cases = 0
   let found = 0
-  for (const {secret, hart, runner, held, miss} of heldIntervals()) {
+  for (const {secret, hart, runner, path: held, miss} of heldIntervals()) {
     t.equal(runner.evaluate({path: held}).fitness, 1, `secret ${secret}, hart ${hart}: the held schedule reaches the target`)
     if (miss.found) continue
     cases++
-    const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
-    const tried = await settle(ledger, miss)
-    if (ledger.found) found++
-    t.comment(`secret ${secret}, hart ${hart}: settle ${ledger.found ? 'found' : 'missed'} in ${tried.length} runs`)
+    if (await settles(t, runner, miss, `secret ${secret}, hart ${hart}`)) found++
   }
   t.ok(cases >= 3, `${cases} near misses`)
   // 5 of 6 when this was written; 0 of 6 without the held deferral.
