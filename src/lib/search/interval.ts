@@ -201,10 +201,13 @@ export class IntervalRunner<Snapshot = unknown> {
    */
   private evaluateElastic(path: Uint8Array, tail: ElasticTail): Evaluation {
     let first = this.elasticPass(path, tail, 0)
-    if (tail.charge && first.leftover.size > 0) first = this.elasticPass(path, tail, 0, first.leftover)
+    const charged = tail.charge === true && first.leftover.size > 0
+    if (charged) first = this.elasticPass(path, tail, 0, first.leftover)
     let best: Evaluation = {...scoreRun(this.machine, this.problem, this.run({path: first.path}), this.tracked), elasticDecisions: first.decisions}
     for (const hart of first.unplaced) {
       if (best.found) break
+      // Starting with hart 0 is the pass just scored, unless that one was charged: the same run again.
+      if (hart === 0 && !charged) continue
       const pass = this.elasticPass(path, tail, hart)
       const again = scoreRun(this.machine, this.problem, this.run({path: pass.path}), this.tracked)
       if (again.fitness > best.fitness) best = {...again, elasticDecisions: pass.decisions}
