@@ -98,7 +98,8 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
   // others make meanwhile; one access more or less does not. Each count is run with the next, and the one whose
   // shared words are nearer their targets stands for it. A held deferral goes on from the run that stood for its
   // count: the holder's last turn there is the run's last, and it yields `held` decisions before its end.
-  const plainRuns = new Map<string, Evaluation | undefined>()
+  // The run that stood for each (path kind, hart, count): a held deferral starts from its plain one.
+  const standing = new Map<string, Evaluation | undefined>()
   const pathsFor = (move: Move, count: number): Path[] => {
     const paths = move.kind === 'partial'
       ? [count, count + 1].map(n => withPartialDeferral(start.taken, handovers.hart[0], move.hart, move.held, n))
@@ -106,15 +107,15 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
     return paths.filter((path): path is Path => path !== undefined)
   }
   const deferred = async (move: Move, count: number): Promise<Evaluation | undefined> => {
-    const key = `${move.kind === 'partial' ? `p${move.held}` : ''}:${move.hart}:${count}`
-    if (!plainRuns.has(key)) {
+    const key = move.kind === 'partial' ? `partial ${move.held}:${move.hart}:${count}` : `plain:${move.hart}:${count}`
+    if (!standing.has(key)) {
       const paths = pathsFor(move, count)
       if (paths.length === 0 || !runs.room()) return undefined
       const evaluations = await runs.run(paths.map(path => ({path})))
       const off = (evaluation: Evaluation): number => (evaluation.found ? -1 : Math.abs(evaluation.sharedDelta ?? 0))
-      plainRuns.set(key, evaluations.reduce((a, b) => (off(b) < off(a) ? b : a)))
+      standing.set(key, evaluations.reduce((a, b) => (off(b) < off(a) ? b : a)))
     }
-    const plain = plainRuns.get(key)
+    const plain = standing.get(key)
     if (move.kind !== 'held' || !plain || plain.found) return plain
     const path = withHeldEnd(plain.taken, handovers.hart[0], move.holder, move.held)
     if (!path || !runs.room()) return undefined

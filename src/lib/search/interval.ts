@@ -175,7 +175,7 @@ export class IntervalRunner<Snapshot = unknown> {
       }
     }
     this.root = machine.save()
-    this.tracked = busiestSharedWord(problem, (page) => machine.page(page).slice())
+    this.tracked = busiestSharedWord(problem, (page) => machine.page(page))
     this.startRetired = Array.from({length: harts}, (_, hart) => machine.retired(hart))
     this.cache = new PrefixCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES)
     this.snapshotSpacing = options.snapshotSpacing ?? DEFAULT_SNAPSHOT_SPACING
