@@ -88,6 +88,43 @@ t.test('a breakpoint stops a hart before the instruction, inside hot compiled co
   t.equal(m.runHart(waiter, {budget: 1000}).reason, 'budget', 'no breakpoint once the run has none')
 })
 
+t.test('a breakpoint with registers stops only where the hart\'s registers are those, but for breakLoose of them', async t => {
+  const raceKernel = new URL('../../guests/build/race.elf', import.meta.url).pathname
+  const counter = readSymbols(raceKernel).get('counter')!
+  const counterPage = (counter.address - RAM_BASE) >>> PAGE_SHIFT
+  const sim = new SimIntervalMachine({vcpus: 2, memoryMiB: 4, kernel: raceKernel, cmdline: 'm=100000', disks: [], vifs: []})
+  const m = sim.machine
+  // Both harts past the start barrier, then hart 0 stopped at the loop's load of the counter.
+  for (let round = 0; round < 60; round++) for (let hart = 0; hart < 2; hart++) m.runHart(hart, {budget: 1000})
+  t.equal(m.runHart(0, {budget: 10_000, stopAtPages: new Set([counterPage])}).reason, 'page', 'hart 0 is in the loop')
+  const loopPc = m.harts[0].pc
+  const start = m.saveState()
+  m.runHart(0, {budget: 20_000})
+  const plain = m.runHart(0, {budget: 1000, breakAt: loopPc})
+  t.equal(plain.reason, 'break', 'a plain breakpoint stops at the next turn')
+  const at = m.harts[0].instret
+  const regs = new Int32Array(32)
+  m.harts[0].copyRegs(regs)
+  m.restoreState(start)
+  const first = m.harts[0].instret
+  t.equal(m.runHart(0, {budget: 100_000, breakAt: loopPc, breakRegs: regs}).reason, 'break')
+  t.equal(m.harts[0].instret, at, 'the registered breakpoint passes every turn before, and stops at the one with those registers')
+  t.ok(at - first > 20_000 - 10, 'thousands of turns passed')
+  const later = Int32Array.from(regs)
+  later[14] += 1 // a4, the loop's index, and a5, the counter as stored: one turn on
+  later[15] += 1
+  m.restoreState(start)
+  m.runHart(0, {budget: 100_000, breakAt: loopPc, breakRegs: later})
+  t.equal(m.harts[0].instret, at + 5, 'one turn later for the next index (lw, add, add, sw, bltu)')
+  const wrong = Int32Array.from(regs)
+  wrong[14] = 0x7fff_0000
+  m.restoreState(start)
+  t.equal(m.runHart(0, {budget: 30_000, breakAt: loopPc, breakRegs: wrong}).reason, 'budget', 'no turn has that index')
+  m.restoreState(start)
+  t.equal(m.runHart(0, {budget: 100_000, breakAt: loopPc, breakRegs: wrong, breakLoose: 1}).reason, 'break', 'one register may differ')
+  t.equal(m.harts[0].instret, at, 'the index, at the turn whose counter is right')
+})
+
 /** A schedule that lets the waiting hart spin for long stretches, as a host that deschedules threads would. */
 function spinnyPath(seed: number, length: number): Uint8Array {
   const random = new SeededRandom(seed)

@@ -53,6 +53,9 @@ export interface RunHartOptions {
   spinStops?: boolean
   /** Stop before the hart executes the instruction at this address. */
   breakAt?: number
+  /** ... and only where its general registers x1..x31 equal these (indexed from x0), but for breakLoose of them. */
+  breakRegs?: Int32Array
+  breakLoose?: number
 }
 
 export interface MachineLike<Snapshot = unknown> {
@@ -76,6 +79,8 @@ export interface MachineLike<Snapshot = unknown> {
   hartMatchesBut?(hart: number, expected: Uint8Array, loose?: number): boolean
   /** The pc in a hartState, for a breakpoint there. */
   pcOf?(state: Uint8Array): number
+  /** The general registers x0..x31 in a hartState, for a breakpoint's condition. */
+  regsOf?(state: Uint8Array): Int32Array
   /** Forget what spin detection (RunHartOptions.spinStops) has seen so far. */
   forgetSpins?(): void
   /** Names the first differing register of two hart states, e.g. "x10 0x3 != 0x4". */
@@ -224,6 +229,7 @@ export class IntervalRunner<Snapshot = unknown> {
     const path = candidate.path
     const tail: ContinueOrPace = candidate.tail ?? {kind: 'continue'}
     const taken = new DecisionBuffer(path.length)
+    const continues = new ContinueRuns(path)
     // The hash of `taken`, grown with it: the cache's key of a snapshot taken now.
     const hash = new PrefixHash()
     let pending: boolean[]
@@ -293,7 +299,7 @@ export class IntervalRunner<Snapshot = unknown> {
       if (!this.othersLeft(hart, done)) {
         stopAtPages = NO_PAGES
       } else if (taken.length < path.length) {
-        passStops = continuesFrom(path, taken.length)
+        passStops = continues.at(taken.length)
       } else if (tail.kind === 'continue') {
         passStops = Infinity
       } else {
@@ -407,6 +413,7 @@ export class IntervalRunner<Snapshot = unknown> {
     machine.restore(this.root)
     machine.forgetSpins?.()
     const taken = new DecisionBuffer(1024)
+    const continues = new ContinueRuns(path)
     const pending = new Array<boolean>(harts).fill(false)
     const done = problem.budgets.map(budget => budget === 0)
     // The hart that powers the machine off, held at its last decision point until the others are done.
@@ -415,6 +422,8 @@ export class IntervalRunner<Snapshot = unknown> {
     const parked = new Array<number>(harts).fill(-1)
     const waits: Array<Array<{at: number; length: number}>> = Array.from({length: harts}, () => [])
     const targetPc = problem.target.harts.map(state => machine.pcOf?.(state))
+    // Only where the registers are the target's too: a loop through the target's pc stops once, not at every turn.
+    const targetRegs = problem.target.harts.map(state => machine.regsOf?.(state))
     const pace: PaceTail = {kind: 'pace', slack: tail.slack, ...(tail.split !== undefined ? {split: tail.split} : {})}
     // Per hart: the instructions its pace position is ahead of its retired count. A spin's turns beyond the first are
     // not run here, nor is time asleep: a hart that waited is put, when it runs again, at the recorded time of the hart
@@ -459,7 +468,7 @@ export class IntervalRunner<Snapshot = unknown> {
       const run = mayHold ? holdable++ : -1
       const before = mayHold && holds.has(run) ? {machine: machine.save(), taken: taken.length} : undefined
       // The path's own decisions first, as run() takes them; then the elastic policy.
-      const passStops = continuesFrom(path, taken.length)
+      const passStops = continues.at(taken.length)
       const request: RunHartOptions = {
         untilRetired: end,
         stopAtPages: others ? problem.sharedPages : NO_PAGES,
@@ -469,6 +478,8 @@ export class IntervalRunner<Snapshot = unknown> {
         passBelowRetired: others && !starting && passStops === 0 && taken.length >= path.length ? this.paceLimit(pace, hart, done, shift) : 0,
         spinStops: !alone,
         breakAt: targetPc[hart],
+        breakRegs: targetRegs[hart],
+        breakLoose: tail.loose ?? 0,
       }
       let stop = machine.runHart(hart, request)
       if (stop.kind === 'halt' && mayHold && !before && mayRetry) return {path: new Uint8Array(0), decisions: new Uint8Array(0), unplaced: [], leftover: new Map(), retryHolding: run}
@@ -648,11 +659,28 @@ const MAX_FINISHER_HOLDS = 8
 
 type ContinueOrPace = Exclude<TailPolicy, ElasticTail>
 
-/** How many continues `path` has from decision `from` up to its next yield or its end: the decision points a run passes through there. */
-function continuesFrom(path: Uint8Array, from: number): number {
-  if (from >= path.length) return 0
-  const next = path.indexOf(YIELD, from)
-  return (next < 0 ? path.length : next) - from
+/**
+ * How many continues a path has from a decision up to its next yield or its
+ * end: the decision points a run passes through there. It remembers the
+ * yield it found last, so a hart that stops often between two yields (at a
+ * breakpoint in a loop, say) costs one scan of the path, not one per stop.
+ */
+class ContinueRuns {
+  private from = -1
+  private next = -1
+
+  constructor(private readonly path: Uint8Array) {}
+
+  at(from: number): number {
+    const path = this.path
+    if (from >= path.length) return 0
+    if (from < this.from || from > this.next) {
+      const next = path.indexOf(YIELD, from)
+      this.next = next < 0 ? path.length : next
+    }
+    this.from = from
+    return this.next - from
+  }
 }
 
 /**

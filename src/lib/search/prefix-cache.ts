@@ -33,6 +33,8 @@ export class PrefixCache<T> {
   /** Entries per depth, so a lookup hashes only as far as the deepest snapshot. */
   private readonly depths = new Map<number, number>()
   private deepest = 0
+  /** The keys of `depths` in order, built again after a change. */
+  private sorted: number[] | undefined = []
   /** Entries, least recently used first (Map keeps insertion order). */
   private readonly recent = new Map<Entry<T>, true>()
   private used = 0
@@ -56,16 +58,24 @@ export class PrefixCache<T> {
    */
   longest(path: Path, tailBit?: number): PrefixHit<T> | undefined {
     const limit = tailBit === undefined ? Math.min(path.length, this.deepest) : this.deepest
-    const bitAt = (i: number): number => (i < path.length ? path[i] : (tailBit as number))
     let best: Entry<T> | undefined
     const hash = new PrefixHash()
-    for (let depth = 0; ; depth++) {
-      if (this.depths.has(depth)) {
-        const entry = this.entries.get(hash.key(depth))
-        if (entry) best = entry
+    const depths = (this.sorted ??= [...this.depths.keys()].sort((a, b) => a - b))
+    let at = 0
+    for (const depth of depths) {
+      if (depth > limit) break
+      // Hash the bits up to this depth: the path's own, then the tail bit's.
+      const own = Math.min(depth, path.length)
+      if (at < own) {
+        hash.pushAll(path, at, own)
+        at = own
       }
-      if (depth >= limit) break
-      hash.push(bitAt(depth))
+      if (at < depth) {
+        hash.pushRun(tailBit as number, depth - at)
+        at = depth
+      }
+      const entry = this.entries.get(hash.key(depth))
+      if (entry) best = entry
     }
     if (!best) {
       this.misses++
@@ -92,6 +102,7 @@ export class PrefixCache<T> {
     const entry: Entry<T> = {key, depth: length, value, bytes: cost}
     this.entries.set(key, entry)
     this.recent.set(entry, true)
+    if (!this.depths.has(length)) this.sorted = undefined
     this.depths.set(length, (this.depths.get(length) ?? 0) + 1)
     this.deepest = Math.max(this.deepest, length)
     this.used += cost
@@ -110,6 +121,7 @@ export class PrefixCache<T> {
       this.depths.set(entry.depth, left)
     } else {
       this.depths.delete(entry.depth)
+      this.sorted = undefined
       if (entry.depth === this.deepest) this.deepest = Math.max(0, ...this.depths.keys())
     }
   }

@@ -37,6 +37,7 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
   private start?: Uint8Array
   /** Target hart states decoded, for breakpoints and matching. */
   private readonly decodedTargets = new WeakMap<Uint8Array, HartState>()
+  private readonly targetRegs = new WeakMap<Uint8Array, Int32Array>()
 
   /**
    * A machine whose event deliveries the adapter can count; the caller's
@@ -92,6 +93,8 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
       passBelowInstret: options.passBelowRetired,
       spinStops: options.spinStops,
       breakAt: options.breakAt,
+      breakRegs: options.breakRegs,
+      breakLoose: options.breakLoose,
     })
     const passed = result.passed
     const divergence = this.loggedTime?.divergence(hart)
@@ -182,6 +185,15 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
 
   pcOf(state: Uint8Array): number {
     return this.decodedTarget(state).pc
+  }
+
+  regsOf(state: Uint8Array): Int32Array {
+    let regs = this.targetRegs.get(state)
+    if (!regs) {
+      regs = Int32Array.from(this.decodedTarget(state).x, (v) => v | 0)
+      this.targetRegs.set(state, regs)
+    }
+    return regs
   }
 
   forgetSpins(): void {

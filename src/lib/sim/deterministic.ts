@@ -45,6 +45,9 @@ export interface RunRequest {
   spinStops?: boolean
   /** Stop ('break') before the hart executes the instruction at this address. */
   breakAt?: number
+  /** Only where the hart's registers are these, but for breakLoose of them (see Hart.breakRegs). */
+  breakRegs?: Int32Array
+  breakLoose?: number
 }
 
 export interface RunResult {
@@ -224,6 +227,8 @@ export class DeterministicMachine {
     this.spinWatch = request.spinStops === true
     this.spinLength = 0
     hart.breakAt = request.breakAt === undefined ? NO_BREAK : request.breakAt | 0
+    hart.breakRegs = request.breakRegs
+    hart.breakLoose = request.breakLoose ?? 0
     const pending = this.pending[h]
     if (pending) {
       hart.allowPendingAccess()
@@ -240,6 +245,7 @@ export class DeterministicMachine {
       this.passBelow = 0
       this.spinWatch = false
       hart.breakAt = NO_BREAK
+      hart.breakRegs = undefined
     }
   }
 

@@ -141,6 +141,13 @@ export class Hart {
    * on. Not part of the saved state: the caller sets it per run.
    */
   breakAt = NO_BREAK
+  /**
+   * With breakAt: the general registers (x1..x31, indexed from x0) the
+   * breakpoint waits for, of which at most breakLoose may differ; undefined:
+   * it stops at every visit. Not part of the saved state either.
+   */
+  breakRegs: Int32Array | undefined = undefined
+  breakLoose = 0
   private breakSkip = -1
 
   private status = Status.Ok
@@ -211,7 +218,18 @@ export class Hart {
 
   /** Copies x0..x31 into regs. */
   copyRegs(regs: Int32Array): void {
-    regs.set(this.x.subarray(0, 32))
+    const x = this.x
+    for (let i = 0; i < 32; i++) regs[i] = x[i]
+  }
+
+  /** Whether the registers are what breakRegs asks for (see there). */
+  private breakWanted(): boolean {
+    const want = this.breakRegs
+    if (want === undefined) return true
+    const x = this.x
+    let differ = 0
+    for (let i = 1; i < 32; i++) if (x[i] !== want[i] && ++differ > this.breakLoose) return false
+    return true
   }
 
   /**
@@ -305,7 +323,7 @@ export class Hart {
     let stop: Stop | typeof NO_STOP = NO_STOP
 
     run: while (ir < lim) {
-      if (pc === breakAt && ir !== this.breakSkip) {
+      if (pc === breakAt && ir !== this.breakSkip && this.breakWanted()) {
         this.breakSkip = ir
         stop = Stop.Break
         break run
