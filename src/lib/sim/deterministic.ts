@@ -8,7 +8,7 @@
 import {ReseerError} from '../cli/errors.js'
 import {PAGE_SHIFT} from './board.js'
 import {Hart, NO_BREAK} from './hart.js'
-import {ACCESS_READ, ACCESS_WRITE, type HartEnv, RAM_BASE, Stop} from './hart-env.js'
+import {ACCESS_COUNT_READ, ACCESS_COUNT_WRITE, ACCESS_READ, ACCESS_WRITE, type HartEnv, RAM_BASE, Stop} from './hart-env.js'
 import {type BootImage, checkOptions, loadBootImage, type MachineOptions, virtioSlots, vifMac} from './machine.js'
 import {DEVICE_MIP, DEVICE_STATE_WORDS, MachineDevices} from './machine-devices.js'
 import type {MachineEvent} from './machine-events.js'
@@ -20,6 +20,9 @@ import {DiskImage} from './devices/disk-image.js'
 import {VirtioBlk} from './devices/virtio-blk.js'
 import type {VirtioBackend} from './devices/virtio-mmio.js'
 import {NET_RX_QUEUE, receivedPacket, VirtioNet} from './devices/virtio-net.js'
+
+/** The most passes a hart is given at once (Hart.passes is an int32). */
+const COUNT_CHUNK = 0x4000_0000
 
 export type StopReason = 'budget' | 'instret' | 'page' | 'wfi' | 'halt' | 'fatal' | 'break'
 
@@ -137,6 +140,16 @@ export class DeterministicMachine {
   private passLeft = 0
   private passBelow = 0
   private passed = 0
+  /**
+   * Whether passes may run in the hart's own code (Hart.passes): nothing
+   * needs to see each one (spin detection, an observer of page accesses).
+   * While a stretch of such passes runs, `counting` is the count it began
+   * with, else 0; an endless stretch (passStops Infinity, or below
+   * passBelowInstret) is given a new count when it runs out.
+   */
+  private mayCount = false
+  private counting = 0
+  private countEndless = false
   /** Under spinStops: per hart, the pc, retired count and registers at its last access to a watched page. */
   private spinWatch = false
   private spinLength = 0
@@ -226,6 +239,7 @@ export class DeterministicMachine {
     this.passed = 0
     this.spinWatch = request.spinStops === true
     this.spinLength = 0
+    this.mayCount = !this.spinWatch && this.observer?.pageAccess === undefined
     hart.breakAt = request.breakAt === undefined ? NO_BREAK : request.breakAt | 0
     hart.breakRegs = request.breakRegs
     hart.breakLoose = request.breakLoose ?? 0
@@ -244,6 +258,8 @@ export class DeterministicMachine {
       this.passLeft = 0
       this.passBelow = 0
       this.spinWatch = false
+      this.counting = 0
+      hart.passes = 0
       hart.breakAt = NO_BREAK
       hart.breakRegs = undefined
     }
@@ -258,7 +274,20 @@ export class DeterministicMachine {
       const next = this.events[h][0]?.at ?? Infinity
       const before = hart.instret
       if (before >= limit) return {reason: before >= target ? 'budget' : 'instret'}
-      const stop = hart.run(target - before, Math.min(limit, next))
+      // Passes decided in advance run in the hart's own code: as many as passStops has left, or all up to passBelowInstret.
+      let until = Math.min(limit, next)
+      if (this.mayCount && this.passLeft > 0) {
+        this.beginCount(hart, this.passLeft, this.passLeft === Infinity)
+      } else if (this.mayCount && before < this.passBelow) {
+        this.beginCount(hart, COUNT_CHUNK, true)
+        until = Math.min(until, this.passBelow)
+      }
+      let stop: Stop
+      try {
+        stop = hart.run(target - before, until)
+      } finally {
+        this.endCount(hart)
+      }
       switch (stop) {
         case Stop.Budget:
           return {reason: 'budget'}
@@ -424,7 +453,7 @@ export class DeterministicMachine {
     this.base = state
     this.touched.fill(0)
     for (const table of this.access) {
-      for (let page = 0; page < table.length; page++) table[page] &= ~ACCESS_WRITE
+      for (let page = 0; page < table.length; page++) table[page] &= ~(ACCESS_WRITE | ACCESS_COUNT_WRITE)
     }
   }
 
@@ -436,6 +465,8 @@ export class DeterministicMachine {
 
   private watch(pages: ReadonlySet<number> | undefined): void {
     if (pages === this.watched) return
+    // Pages no longer watched are no longer counted either.
+    if (this.watched) for (const page of this.watched) for (const table of this.access) table[page] &= ~(ACCESS_COUNT_READ | ACCESS_COUNT_WRITE)
     this.watched = pages
     if (!pages) return
     for (const page of pages) {
@@ -478,8 +509,43 @@ export class DeterministicMachine {
     }
   }
 
+  /** Let the hart pass up to `count` decision points in its own code; `endless`: give it more when they run out. */
+  private beginCount(hart: Hart, count: number, endless: boolean): void {
+    this.counting = Math.min(count, COUNT_CHUNK)
+    this.countEndless = endless
+    hart.passes = this.counting
+  }
+
+  /** Add what the hart passed to RunResult.passed (and take it from passStops). */
+  private endCount(hart: Hart): void {
+    if (this.counting === 0) return
+    const used = this.counting - hart.passes
+    this.passed += used
+    this.passLeft = Math.max(0, this.passLeft - used)
+    this.counting = 0
+    hart.passes = 0
+  }
+
   private pageFault(h: number, page: number, write: boolean): boolean {
     if (this.watched?.has(page)) {
+      if (this.counting > 0) {
+        // The hart's first access of this kind to the page, or its passes ran out.
+        const hart = this.harts[h]
+        if (hart.passes === 0 && this.countEndless) {
+          this.passed += this.counting
+          this.passLeft = Math.max(0, this.passLeft - this.counting)
+          hart.passes = this.counting
+        }
+        if (hart.passes > 0) {
+          hart.passes--
+          this.noteAccess(h, page, write)
+          this.access[h][page] |= write ? ACCESS_COUNT_READ | ACCESS_COUNT_WRITE : ACCESS_COUNT_READ
+          return true
+        }
+        this.pending[h] = {page, write}
+        this.spinLength = 0
+        return false
+      }
       const spin = this.spinWatch ? this.spinTurn(h, write) : 0
       if (this.passLeft > 0 || (spin === 0 && this.harts[h].instret < this.passBelow)) {
         // A decision point the caller decided in advance to go on through: the access happens, and the next one to the page stops here again.

@@ -14,8 +14,8 @@
 // (Code another hart rewrites is seen at the next entry, as the ISA allows:
 // the looping hart has executed no FENCE.I.)
 
-import {decodeInto, NEXT_PC, Op, SINK} from './hart-decode.js'
-import {ACCESS_READ, ACCESS_WRITE, PAGE_SHIFT, RAM_BASE} from './hart-env.js'
+import {decodeInto, NEXT_PC, Op, PASSES, SINK} from './hart-decode.js'
+import {ACCESS_COUNT_READ, ACCESS_COUNT_WRITE, ACCESS_READ, ACCESS_WRITE, PAGE_SHIFT, RAM_BASE} from './hart-env.js'
 
 /**
  * Runs a block over the register file and RAM views, with the pc to continue
@@ -34,6 +34,11 @@ export interface CompiledBlock {
 
 const MAX_BLOCK = 48
 const RAM_BASE_I32 = RAM_BASE | 0
+
+/** The access test of a load or store at `off`: its bit, or a counted page while passes last (and one is taken). */
+function allowed(bit: number, counted: number): string {
+  return `((access[off >>> ${PAGE_SHIFT}] & ${bit}) !== 0 || ((access[off >>> ${PAGE_SHIFT}] & ${counted}) !== 0 && x[${PASSES}] > 0 && (x[${PASSES}] = x[${PASSES}] - 1) >= 0))`
+}
 
 const LOADS: Partial<Record<Op, [size: number, view: string, shift: number]>> = {
   [Op.Lw]: [4, 'i32', 2], [Op.Lh]: [2, 'i16', 1], [Op.Lhu]: [2, 'u16', 1], [Op.Lb]: [1, 'i8', 0], [Op.Lbu]: [1, 'u8', 0],
@@ -101,7 +106,7 @@ function inLocals(code: string): string {
   const written = new Set<number>()
   let body = code.replace(/x\[(\d+)\]( = (?!=))?/g, (match, index: string, assignment: string | undefined) => {
     const i = Number(index)
-    if (i === NEXT_PC) return match
+    if (i === NEXT_PC || i === PASSES) return match
     if (i === 0) return '0'
     used.add(i)
     if (assignment && i !== SINK) written.add(i)
@@ -144,13 +149,13 @@ export function compileBlock(i32: Int32Array, start: number, ramSize: number): C
     } else if (LOADS[op]) {
       const [size, view, shift] = LOADS[op]!
       code = `{ const off = (x[${rs1}] + ${imm}) ^ ${RAM_BASE_I32};
-        if (off >= 0 && off < ramSize && (off & ${size - 1}) === 0 && (access[off >>> ${PAGE_SHIFT}] & ${ACCESS_READ}) !== 0) x[${rd}] = ${view}[off >> ${shift}];
+        if (off >= 0 && off < ramSize && (off & ${size - 1}) === 0 && ${allowed(ACCESS_READ, ACCESS_COUNT_READ)}) x[${rd}] = ${view}[off >> ${shift}];
         else ${exitHere} }`
     } else if (STORES[op]) {
       const [size, view, shift] = STORES[op]!
       // A store into this very block must end it: the interpreter then fetches what was written.
       code = `{ const off = (x[${rs1}] + ${imm}) ^ ${RAM_BASE_I32};
-        if (off >= 0 && off < ramSize && (off & ${size - 1}) === 0 && (access[off >>> ${PAGE_SHIFT}] & ${ACCESS_WRITE}) !== 0) {
+        if (off >= 0 && off < ramSize && (off & ${size - 1}) === 0 && ${allowed(ACCESS_WRITE, ACCESS_COUNT_WRITE)}) {
           ${view}[off >> ${shift}] = x[${rs2}];
           if (((off - ${start}) >>> 0) < BLOCK_BYTES) { x[${NEXT_PC}] = ${(pc + 4) | 0}; return DONE${k + 1}; }
         } else ${exitHere} }`

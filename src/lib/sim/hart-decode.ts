@@ -23,6 +23,9 @@ export const SINK = 32
 /** Register-file slot where a compiled block leaves the pc to continue at. */
 export const NEXT_PC = 33
 
+/** Register-file slot of the hart's pass count (see ACCESS_COUNT_READ), which compiled blocks take from. */
+export const PASSES = 34
+
 function pack(op: Op, rd: number, rs1: number, rs2: number): number {
   return op | (rd === 0 ? SINK : rd) << 8 | rs1 << 16 | rs2 << 24
 }

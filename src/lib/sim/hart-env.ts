@@ -12,6 +12,14 @@ export const RAM_BASE = 0x8000_0000
 /** Bits of a hart's per-page access table (HartEnv.access). */
 export const ACCESS_READ = 1
 export const ACCESS_WRITE = 2
+/**
+ * A page whose every access the machine wants to see (a search's decision
+ * points), that this hart has read (written) already: the access goes
+ * through without pageFault while the hart's pass count (Hart.passes) is
+ * above 0, and takes one from it. The machine sets these bits and the count.
+ */
+export const ACCESS_COUNT_READ = 4
+export const ACCESS_COUNT_WRITE = 8
 
 /** Why Hart.run returned. */
 export const enum Stop {

@@ -7,7 +7,7 @@
 // misaligned or protected accesses, CSRs, traps, atomics) leaves it for a
 // method, so the common path stays small enough for the JIT to keep tight.
 
-import {ACCESS_READ, ACCESS_WRITE, PAGE_SHIFT, RAM_BASE, type HartEnv, Stop} from './hart-env.js'
+import {ACCESS_COUNT_READ, ACCESS_COUNT_WRITE, ACCESS_READ, ACCESS_WRITE, PAGE_SHIFT, RAM_BASE, type HartEnv, Stop} from './hart-env.js'
 import {
   CAUSE_BREAKPOINT, CAUSE_ECALL_M, CAUSE_ECALL_U, CAUSE_FETCH_ACCESS, CAUSE_FETCH_MISALIGNED, CAUSE_ILLEGAL,
   CAUSE_LOAD_ACCESS, CAUSE_LOAD_MISALIGNED, CAUSE_STORE_ACCESS, describeTrap,
@@ -15,7 +15,7 @@ import {
   MSTATUS_MPP, MSTATUS_MPP_SHIFT,
 } from './hart-csr.js'
 import {compileBlock, type Block} from './hart-compile.js'
-import {decodeInto, NEXT_PC, Op, SINK} from './hart-decode.js'
+import {decodeInto, NEXT_PC, Op, PASSES, SINK} from './hart-decode.js'
 import {decodeHartState, encodeHartState, PRIV_MACHINE, PRIV_USER, type HartState} from './hart-state.js'
 
 export {decodeHartState, diffHartState, type HartState} from './hart-state.js'
@@ -96,7 +96,7 @@ export class Hart {
   compiledBlocks = 0
 
   /** x0..x31, then the sink for writes to x0, then the pc a compiled block continues at. */
-  private readonly x = new Int32Array(34)
+  private readonly x = new Int32Array(35)
   private pcI = RAM_BASE_I32
   private priv = PRIV_MACHINE
   private mstatus = 0
@@ -149,6 +149,7 @@ export class Hart {
   breakRegs: Int32Array | undefined = undefined
   breakLoose = 0
   private breakSkip = -1
+  private interpretFirst = false
 
   private status = Status.Ok
   private why: Why = Why.Nothing
@@ -199,8 +200,23 @@ export class Hart {
   }
 
   /** After a Stop.Page, lets exactly the access that stopped the hart go ahead when it is tried again. */
+  /**
+   * Accesses to counted pages (ACCESS_COUNT_READ, ACCESS_COUNT_WRITE) that
+   * go through without pageFault before the hart stops at one; the machine
+   * sets it before a run and reads what is left after.
+   */
+  get passes(): number {
+    return this.x[PASSES]
+  }
+
+  set passes(count: number) {
+    this.x[PASSES] = count
+  }
+
   allowPendingAccess(): void {
     if (!this.pendingValid) return
+    // The held-back access is the next instruction: the interpreter runs it (a compiled block would count it as a pass).
+    this.interpretFirst = true
     if (this.allowCount < this.allowPages.length) {
       this.allowPages[this.allowCount] = this.pendingPage
       this.allowWrites[this.allowCount] = this.pendingWrite
@@ -316,7 +332,8 @@ export class Hart {
     const blocks = BLOCKS.run
     const breakAt = this.breakAt
     // After a block stopped short, the interpreter runs the instruction it stopped at.
-    let interpretNext = false
+    let interpretNext = this.interpretFirst
+    this.interpretFirst = false
     let pc = this.pcI
     let ir = this.instret
     let why: Why = Why.Nothing
@@ -691,12 +708,18 @@ export class Hart {
    */
   private pageBlocked(page: number, write: boolean): boolean {
     const bit = write ? ACCESS_WRITE : ACCESS_READ
-    if ((this.env.access[page] & bit) !== 0) return false
+    const bits = this.env.access[page]
+    if ((bits & bit) !== 0) return false
     const sameInstruction = this.allowPc === this.pcI && this.allowInstret === this.instret
     if (sameInstruction) {
       for (let i = 0; i < this.allowCount; i++) {
         if (this.allowPages[i] === page && this.allowWrites[i] === write) return false
       }
+    }
+    // After the let-through above: the access a stop held back is not one of the passes.
+    if ((bits & (write ? ACCESS_COUNT_WRITE : ACCESS_COUNT_READ)) !== 0 && this.x[PASSES] > 0) {
+      this.x[PASSES]--
+      return false
     }
     if (this.env.pageFault(this.id, page, write)) return false
     if (!sameInstruction) {
