@@ -59,13 +59,15 @@ export class Ledger {
 
   /** Results in batch order. Repeats, within the batch or of earlier batches, are not run again. */
   async evaluate(batch: readonly Candidate[]): Promise<Evaluation[]> {
-    const results: (Evaluation | undefined)[] = batch.map(candidate => this.memo.get(keyOf(candidate)))
+    // A key digests the whole path: made once per candidate.
+    const keys = batch.map(keyOf)
+    const results: (Evaluation | undefined)[] = keys.map(key => this.memo.get(key))
     const toRun: number[] = []
     const firstOfKey = new Map<string, number>()
     const sameAs: number[] = []
-    batch.forEach((candidate, i) => {
+    batch.forEach((_, i) => {
       if (results[i]) return
-      const key = keyOf(candidate)
+      const key = keys[i]
       const first = firstOfKey.get(key)
       if (first === undefined) {
         firstOfKey.set(key, i)
@@ -81,8 +83,9 @@ export class Ledger {
       fresh.forEach((evaluation, j) => {
         const i = toRun[j]
         results[i] = evaluation
-        this.remember(keyOf(batch[i]), evaluation)
-        this.remember(keyOf({path: evaluation.taken}), evaluation)
+        this.remember(keys[i], evaluation)
+        const taken = keyOf({path: evaluation.taken})
+        if (taken !== keys[i]) this.remember(taken, evaluation)
         if (!this.found && (!this.best || evaluation.fitness > this.best.fitness)) {
           this.best = evaluation
           // A benchmark compares strategies by the runs needed to find a path,

@@ -127,28 +127,73 @@ export class PrefixCache<T> {
   }
 }
 
-/** Two independent polynomial hashes of a bit string, grown one bit at a time. */
+const MUL_A = 0x01000193
+const MUL_B = 0x5bd1e995
+
+/** Runs shorter than this are pushed a bit at a time. */
+const SHORT_RUN = 8
+
+/**
+ * Two independent polynomial hashes of a bit string, grown one bit at a
+ * time: h ← h·M + c(bit), modulo 2³². A run of n equal bits (paths are long
+ * runs of continues) is pushed at once: h ← h·Mⁿ + c·(1 + M + … + Mⁿ⁻¹).
+ */
 export class PrefixHash {
   private a = 0
   private b = 0
 
   push(bit: number): void {
-    this.a = (Math.imul(this.a, 0x01000193) + bit + 1) | 0
-    this.b = (Math.imul(this.b, 0x5bd1e995) + (bit ? 0x9e3779b9 : 0x7f4a7c15)) | 0
+    this.a = (Math.imul(this.a, MUL_A) + bit + 1) | 0
+    this.b = (Math.imul(this.b, MUL_B) + (bit ? 0x9e3779b9 : 0x7f4a7c15)) | 0
   }
 
   /** The same bit `count` times. */
   pushRun(bit: number, count: number): void {
-    for (let i = 0; i < count; i++) this.push(bit)
+    if (count < SHORT_RUN) {
+      for (let i = 0; i < count; i++) this.push(bit)
+      return
+    }
+    const [powerA, sumA] = geometric(MUL_A, count)
+    const [powerB, sumB] = geometric(MUL_B, count)
+    this.a = (Math.imul(this.a, powerA) + Math.imul(bit + 1, sumA)) | 0
+    this.b = (Math.imul(this.b, powerB) + Math.imul(bit ? 0x9e3779b9 : 0x7f4a7c15, sumB)) | 0
   }
 
   pushAll(bits: ArrayLike<number>, from = 0, to = bits.length): void {
-    for (let i = from; i < to; i++) this.push(bits[i])
+    const scan = bits instanceof Uint8Array ? bits : undefined
+    let i = from
+    while (i < to) {
+      const bit = bits[i]
+      let j = i + 1
+      while (j < to && j - i < SHORT_RUN && bits[j] === bit) j++
+      if (j - i === SHORT_RUN && scan) {
+        // Only as far as `to`: the run may go on far beyond it.
+        const other = scan.subarray(j, to).indexOf(bit ^ 1)
+        j = other < 0 ? to : j + other
+      }
+      this.pushRun(bit, j - i)
+      i = j
+    }
   }
 
   key(depth: number): string {
     return `${depth}:${this.a >>> 0}:${this.b >>> 0}`
   }
+}
+
+/** [Mⁿ, 1 + M + … + Mⁿ⁻¹] modulo 2³², by doubling from the top bit of n. */
+function geometric(m: number, n: number): [number, number] {
+  let power = 1
+  let sum = 0
+  for (let bit = 31 - Math.clz32(n); bit >= 0; bit--) {
+    sum = Math.imul(sum, 1 + power)
+    power = Math.imul(power, power)
+    if ((n >>> bit) & 1) {
+      sum = (sum + power) | 0
+      power = Math.imul(power, m)
+    }
+  }
+  return [power, sum]
 }
 
 /** The hash of the first `length` bits of `prefix`. */
