@@ -61,6 +61,11 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       const ended = await endFromBest(ledger, population[0], endedFrom)
       if (ended) population = rank([...population.slice(0, -1), ended])
       if (ledger.found) continue
+      // The nearest miss by its words, where that is not the best: a few updates off in every word.
+      const near = ledger.nearest && toIndividual(ledger.nearest, {path: ledger.nearest.taken})
+      const settledNear = near && near.evaluation !== population[0].evaluation ? await settleFromBest(ledger, near, settledFrom) : undefined
+      if (settledNear) population = rank([...population.slice(0, -1), settledNear])
+      if (ledger.found) continue
       const best = population[0].path
       const length = Math.max(1, best.length)
       while (children.length + elites.length < ga.populationSize) {

@@ -36,6 +36,13 @@ export class Ledger {
   evaluations = 0
   generations = 0
   best: Evaluation | undefined
+  /**
+   * The miss nearest the target by its words (wordDistance), fitter or not:
+   * the fitness counts matching bits and words, so a run one update off in
+   * three words ranks below one whose only wrong word is a hundred off.
+   */
+  nearest: Evaluation | undefined
+  private nearestDistance = Infinity
   private readonly memo = new Map<string, Evaluation>()
   private memoBytes = 0
   private readonly startedAt: number | undefined
@@ -86,6 +93,11 @@ export class Ledger {
         this.remember(keys[i], evaluation)
         const taken = keyOf({path: evaluation.taken})
         if (taken !== keys[i]) this.remember(taken, evaluation)
+        const distance = wordDistance(evaluation)
+        if (distance < this.nearestDistance) {
+          this.nearest = evaluation
+          this.nearestDistance = distance
+        }
         if (!this.found && (!this.best || evaluation.fitness > this.best.fitness)) {
           this.best = evaluation
           // A benchmark compares strategies by the runs needed to find a path,
@@ -175,6 +187,19 @@ export class Ledger {
       this.memo.delete(oldest)
     }
   }
+}
+
+/**
+ * How far a miss is from the target in the words a search can count: the
+ * tracked shared word's difference and every hart's first differing word's,
+ * summed as magnitudes. Infinity where that says nothing (a hart differs in
+ * a word that is not one, or no such word differs while the run is a miss).
+ */
+export function wordDistance(evaluation: Evaluation): number {
+  if (evaluation.found) return 0
+  let distance = Math.abs(evaluation.sharedDelta ?? 0)
+  for (const delta of evaluation.hartDeltas ?? []) distance += delta === null ? Infinity : Math.abs(delta)
+  return distance > 0 ? distance : Infinity
 }
 
 /** A candidate's identity: its tail and a digest of its decisions (paths of real intervals run to millions of them). */
