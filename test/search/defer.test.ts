@@ -6,7 +6,7 @@ import {raceInterval, targetNow} from './race-loop.js'
 import {searchDefer, withDeferred, withHeldEnd, withPartialDeferral} from '../../src/lib/search/defer-search.js'
 import type {Evaluation, Handovers} from '../../src/lib/search/evaluator.js'
 import {IntervalRunner} from '../../src/lib/search/interval.js'
-import {Ledger} from '../../src/lib/search/ledger.js'
+import {Ledger, wordDistance} from '../../src/lib/search/ledger.js'
 import {LocalEvaluator} from '../../src/lib/search/local-evaluator.js'
 import {pathFromString, pathToString} from '../../src/lib/search/path.js'
 import {resolveSettings} from '../../src/lib/search/settings.js'
@@ -126,4 +126,25 @@ t.test('a hart whose updates the other\'s held read threw away: settling finds t
   t.ok(cases >= 3, `${cases} near misses`)
   // 5 of 6 when this was written; 0 of 6 without the held deferral.
   t.ok(found >= 4, `${found} of ${cases} found by settling`)
+})
+
+t.test('the ledger keeps the miss nearest the target by its words, fitter or not', async t => {
+  const miss = {fitness: 0.9, found: false} as Evaluation
+  t.equal(wordDistance({...miss, sharedDelta: -3, hartDelta: {hart: 1, delta: 2}, hartDeltas: [0, 2]}), 5, 'magnitudes summed')
+  t.equal(wordDistance({...miss, sharedDelta: 4}), 4, 'every hart right')
+  t.equal(wordDistance({...miss, hartDelta: {hart: 0, delta: 1}, hartDeltas: [1, null]}), Infinity, 'a hart off in a word that is not one')
+  t.equal(wordDistance(miss), Infinity, 'a miss elsewhere says nothing')
+  t.equal(wordDistance({...miss, found: true, fitness: 1}), 0)
+  let checked = 0
+  for (const {runner, miss: start} of deferredIntervals()) {
+    if (start.found || !start.hartDelta) continue
+    const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
+    const {tried} = await searchDefer(ledger, start, 24)
+    if (ledger.found) continue
+    const distances = tried.map(run => wordDistance(run.evaluation))
+    t.equal(wordDistance(ledger.nearest!), Math.min(...distances), `nearest of ${tried.length} runs`)
+    if (ledger.nearest !== ledger.best) t.ok(ledger.nearest!.fitness <= ledger.best!.fitness, 'the fittest run need not be the nearest')
+    checked++
+  }
+  t.ok(checked >= 2, `${checked} searches`)
 })
