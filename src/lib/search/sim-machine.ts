@@ -104,7 +104,9 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
       case 'instret':
         return {kind: 'budget', passed}
       case 'page':
-        return {kind: 'decision', page: result.page!, write: result.write!, passed, ...(result.spin ? {spin: result.spin} : {})}
+        return result.spin
+          ? {kind: 'decision', page: result.page!, write: result.write!, passed, spin: result.spin}
+          : {kind: 'decision', page: result.page!, write: result.write!, passed}
       case 'break':
         return {kind: 'break', passed}
       case 'wfi':

@@ -252,7 +252,8 @@ export class DeterministicMachine {
     this.running = h
     try {
       const result = this.step(h, hart, request)
-      return {...result, passed: this.passed}
+      result.passed = this.passed
+      return result
     } finally {
       this.running = -1
       this.passLeft = 0
@@ -265,7 +266,8 @@ export class DeterministicMachine {
     }
   }
 
-  private step(h: number, hart: Hart, request: RunRequest): Omit<RunResult, 'passed'> {
+  /** The stop, with `passed` to fill in (one object per call: a search makes millions). */
+  private step(h: number, hart: Hart, request: RunRequest): RunResult {
     const target = hart.instret + request.budget
     const limit = Math.min(target, request.untilInstret ?? Infinity)
     let slept = false
@@ -273,7 +275,7 @@ export class DeterministicMachine {
       this.deliverDue(h)
       const next = this.events[h][0]?.at ?? Infinity
       const before = hart.instret
-      if (before >= limit) return {reason: before >= target ? 'budget' : 'instret'}
+      if (before >= limit) return {reason: before >= target ? 'budget' : 'instret', passed: 0}
       // Passes decided in advance run in the hart's own code: as many as passStops has left, or all up to passBelowInstret.
       let until = Math.min(limit, next)
       if (this.mayCount && this.passLeft > 0) {
@@ -290,12 +292,14 @@ export class DeterministicMachine {
       }
       switch (stop) {
         case Stop.Budget:
-          return {reason: 'budget'}
+          return {reason: 'budget', passed: 0}
         case Stop.Instret:
           continue
         case Stop.Page: {
           const held = this.pending[h]!
-          return {reason: 'page', page: held.page, write: held.write, ...(this.spinLength > 0 ? {spin: this.spinLength} : {})}
+          return this.spinLength > 0
+            ? {reason: 'page', passed: 0, page: held.page, write: held.write, spin: this.spinLength}
+            : {reason: 'page', passed: 0, page: held.page, write: held.write}
         }
         case Stop.Wfi:
           // A virtual clock lets a hart asleep on its timer skip ahead to it, once per call.
@@ -303,17 +307,17 @@ export class DeterministicMachine {
             slept = true
             continue
           }
-          return {reason: 'wfi'}
+          return {reason: 'wfi', passed: 0}
         case Stop.Halt:
           if (!this.finish && this.rescheduled) {
             this.rescheduled = false
             continue
           }
-          return {reason: 'halt'}
+          return {reason: 'halt', passed: 0}
         case Stop.Fatal:
-          return {reason: 'fatal'}
+          return {reason: 'fatal', passed: 0}
         case Stop.Break:
-          return {reason: 'break'}
+          return {reason: 'break', passed: 0}
       }
     }
   }
