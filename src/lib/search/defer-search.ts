@@ -34,6 +34,8 @@ const PROBE_GROWTH = 8
 const MAX_PROBE = 2 ** 24
 /** How much deeper than the deepest count so far one step of the search goes at most. */
 const MAX_STRETCH = 16
+/** How much further past the target than it started a probe may go and still bracket it (see the probe). */
+const MAX_OVERSHOOT = 4
 /** The holder's last accesses a held deferral defers: 1 to this many. */
 const MAX_HELD = 3
 
@@ -137,6 +139,9 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
   let chosen: {move: Move; count: number; value: number} | undefined
   for (let probe = Math.max(MIN_PROBE, Math.abs(startValue)); !chosen && probe <= MAX_PROBE && runs.room(); probe *= PROBE_GROWTH) {
     let moved = false
+    // A move that goes past the target, further than it started, but within MAX_OVERSHOOT times: it brackets the
+    // target between no deferral and the probe, where the count search finds it (taken when no move comes nearer).
+    let overshot: {move: Move; count: number; value: number} | undefined
     for (const move of moves) {
       const evaluation = await deferred(move, probe)
       if (ledger.found) return done()
@@ -146,7 +151,11 @@ export async function searchDefer(ledger: Ledger, base: Pick<Evaluation, 'taken'
       keepIfNearest(evaluation!, value)
       const better = crossedAt(value) ? Math.abs(value) <= Math.abs(startValue) : Math.abs(value) < Math.abs(startValue)
       if (better && (!chosen || Math.abs(value) < Math.abs(chosen.value))) chosen = {move, count: probe, value}
+      else if (!better && crossedAt(value) && Math.abs(value) <= MAX_OVERSHOOT * Math.abs(startValue) && (!overshot || Math.abs(value) < Math.abs(overshot.value))) {
+        overshot = {move, count: probe, value}
+      }
     }
+    chosen ??= overshot
     if (moved && !chosen) break
   }
   if (!chosen) return done()
