@@ -55,7 +55,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       // one point, and paths with 8 to 64 flips (on short paths that is a
       // fresh random schedule).
       stalled = 0
-      const settled = await settleFromBest(ledger, population[0], settledFrom)
+      const settled = await settleFrom(ledger, population[0], settledFrom)
       if (settled) population = rank([...population.slice(0, -1), settled])
       if (ledger.found) continue
       const ended = await endFromBest(ledger, population[0], endedFrom)
@@ -63,7 +63,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       if (ledger.found) continue
       // The nearest miss by its words, where that is not the best: a few updates off in every word.
       const near = ledger.nearest && toIndividual(ledger.nearest, {path: ledger.nearest.taken})
-      const settledNear = near && near.evaluation !== population[0].evaluation ? await settleFromBest(ledger, near, settledFrom) : undefined
+      const settledNear = near && near.evaluation !== population[0].evaluation ? await settleFrom(ledger, near, settledFrom) : undefined
       if (settledNear) population = rank([...population.slice(0, -1), settledNear])
       if (ledger.found) continue
       const best = population[0].path
@@ -218,15 +218,16 @@ function fittestIfBetter(tried: readonly SplitTried[], best: Individual): Indivi
 }
 
 /**
- * On a stall, the swap and defer searches from the best individual, once per path: the
- * GA's own near misses are often a few updates off, which no flip or shift
- * among a million decisions finds. Its fittest run joins the population (in
- * place of the worst) when it is fitter than the best.
+ * On a stall, the swap and defer searches from an individual (the best, or
+ * the nearest miss by its words), once per path: the GA's own near misses
+ * are often a few updates off, which no flip or shift among a million
+ * decisions finds. Its fittest run joins the population (in place of the
+ * worst) when it is fitter than the individual it started from.
  */
-async function settleFromBest(ledger: Ledger, best: Individual, settledFrom: Set<Path>): Promise<Individual | undefined> {
-  if (settledFrom.has(best.evaluation.taken)) return undefined
-  settledFrom.add(best.evaluation.taken)
-  return fittestIfBetter(await settle(ledger, best.evaluation), best)
+async function settleFrom(ledger: Ledger, from: Individual, settledFrom: Set<Path>): Promise<Individual | undefined> {
+  if (settledFrom.has(from.evaluation.taken)) return undefined
+  settledFrom.add(from.evaluation.taken)
+  return fittestIfBetter(await settle(ledger, from.evaluation), from)
 }
 
 function toIndividual(evaluation: Evaluation, candidate: Candidate): Individual {

@@ -536,9 +536,8 @@ export class DeterministicMachine {
         // The hart's first access of this kind to the page, or its passes ran out.
         const hart = this.harts[h]
         if (hart.passes === 0 && this.countEndless) {
-          this.passed += this.counting
-          this.passLeft = Math.max(0, this.passLeft - this.counting)
-          hart.passes = this.counting
+          this.endCount(hart)
+          this.beginCount(hart, COUNT_CHUNK, true)
         }
         if (hart.passes > 0) {
           hart.passes--

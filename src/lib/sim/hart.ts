@@ -95,7 +95,7 @@ export class Hart {
   /** Blocks of guest code this hart translated to JavaScript: a figure for benchmarks and diagnostics. */
   compiledBlocks = 0
 
-  /** x0..x31, then the sink for writes to x0, then the pc a compiled block continues at. */
+  /** x0..x31, then the sink for writes to x0, the pc a compiled block continues at, and the pass count (see passes). */
   private readonly x = new Int32Array(35)
   private pcI = RAM_BASE_I32
   private priv = PRIV_MACHINE
@@ -199,7 +199,6 @@ export class Hart {
     return i
   }
 
-  /** After a Stop.Page, lets exactly the access that stopped the hart go ahead when it is tried again. */
   /**
    * Accesses to counted pages (ACCESS_COUNT_READ, ACCESS_COUNT_WRITE) that
    * go through without pageFault before the hart stops at one; the machine
@@ -213,6 +212,7 @@ export class Hart {
     this.x[PASSES] = count
   }
 
+  /** After a Stop.Page, lets exactly the access that stopped the hart go ahead when it is tried again. */
   allowPendingAccess(): void {
     if (!this.pendingValid) return
     // The held-back access is the next instruction: the interpreter runs it (a compiled block would count it as a pass).
