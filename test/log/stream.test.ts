@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {crc32c} from '../../src/lib/log/crc32c.js'
+import {crc32c, crc32cTables, nativeCrc32c} from '../../src/lib/log/crc32c.js'
 import {type EventRecord, EventStreamWriter, encodeRecord, readStream, scanStream} from '../../src/lib/log/stream.js'
 
 const record = fc.record({
@@ -36,6 +36,19 @@ t.test('CRC-32C matches the published check values', async (t) => {
   t.equal(crc32c(Buffer.alloc(32, 0xff)), 0x62a8ab43)
   const data = Buffer.from('the quick brown fox jumps over the lazy dog, twice over')
   t.equal(crc32c(data, 20, data.length, crc32c(data, 0, 20)), crc32c(data), 'continues across pieces')
+})
+
+t.test('the native CRC-32C and the tables agree on long pieces, at any offset and when continued', async (t) => {
+  t.ok(nativeCrc32c, 'the native module loads on this platform')
+  const bytes = Buffer.alloc(3 * 4096 + 57)
+  let seed = 12345
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (seed = (Math.imul(seed, 1103515245) + 12345) | 0) >>> 24
+  for (const [start, end] of [[0, bytes.length], [3, 4099], [8, 4104], [255, 511], [1000, 1256], [17, 17 + 255]]) {
+    t.equal(crc32c(bytes, start, end), crc32cTables(bytes, start, end), `bytes ${start}..${end}`)
+  }
+  const whole = crc32cTables(bytes)
+  t.equal(crc32c(bytes, 4000, bytes.length, crc32c(bytes, 0, 4000)), whole, 'a long piece continues a checksum')
+  t.equal(crc32c(bytes, 300, bytes.length, crc32c(bytes, 0, 300)), whole, 'a short piece then a long one')
 })
 
 t.test('any sequence of records written reads back identical', async (t) => {

@@ -1,8 +1,13 @@
 // CRC-32C (Castagnoli), the checksum of every frame in a log directory.
 // Castagnoli rather than the zlib polynomial because its error detection is
 // better for the short frames the log holds, and node:zlib's crc32 is not
-// available on every Node this package supports. Slicing-by-8 tables make it
-// about eight times faster than the byte-at-a-time loop.
+// available on every Node this package supports. Long pieces (a checkpoint's
+// page frames) go to @node-rs/crc32, which uses the CPU's CRC32 instruction:
+// 4.7 GB/s against 0.74 for the JavaScript here, whose slicing-by-8 tables
+// make it about eight times faster than the byte-at-a-time loop. Short ones
+// (event records) stay in JavaScript, cheaper than a call into native code;
+// so does everything where the native module does not load.
+import {createRequire} from 'node:module'
 
 const POLY = 0x82f63b78
 
@@ -25,11 +30,34 @@ const TABLES: Uint32Array[] = (() => {
 
 const [T0, T1, T2, T3, T4, T5, T6, T7] = TABLES
 
+/** Pieces at least this long go to native code, when it loaded. */
+const NATIVE_FROM = 256
+
+type NativeCrc = (input: Uint8Array, initial: number) => number
+
+/** @node-rs/crc32's crc32c, or undefined where it has no build for this platform. */
+export const nativeCrc32c: NativeCrc | undefined = (() => {
+  try {
+    const loaded = createRequire(import.meta.url)('@node-rs/crc32') as {crc32c?: NativeCrc}
+    const crc = loaded.crc32c
+    // Trust it only if it agrees with the tables on a known value ("123456789" is 0xe3069283).
+    return typeof crc === 'function' && crc(Buffer.from('123456789'), 0) === 0xe3069283 ? crc : undefined
+  } catch {
+    return undefined
+  }
+})()
+
 /**
  * CRC-32C of bytes[start, end). Pass the result of a previous call as `crc`
  * to continue a checksum over several pieces.
  */
 export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
+  if (end - start >= NATIVE_FROM && nativeCrc32c) return nativeCrc32c(bytes.subarray(start, end), crc)
+  return crc32cTables(bytes, start, end, crc)
+}
+
+/** The JavaScript CRC-32C, for short pieces and where the native module is missing. */
+export function crc32cTables(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
   let c = ~crc >>> 0
   let i = start
   const fast = end - ((end - i) & 7)

@@ -20,7 +20,7 @@
 // data (sorted keys, random numbers) it costs some 100 µs per page, a
 // quarter of a core at 10 MB/s of checkpoints, to save an eighth at best.
 // Byte entropy (order 0, a few µs per page) tells the two apart.
-import {createHash} from 'node:crypto'
+import crypto, {createHash} from 'node:crypto'
 import {closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync} from 'node:fs'
 import {join} from 'node:path'
 import {deflateRawSync, inflateRawSync} from 'node:zlib'
@@ -51,8 +51,11 @@ export function isZeroPage(data: Uint8Array): boolean {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(ZERO_PAGE)
 }
 
+/** crypto.hash (Node 20.12 and later): one call, a fifth cheaper per page than a Hash object. */
+const oneShot = (crypto as {hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer}).hash
+
 export function pageHash(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest()
+  return oneShot ? oneShot('sha256', data, 'buffer') : createHash('sha256').update(data).digest()
 }
 
 /**
