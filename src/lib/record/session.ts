@@ -159,9 +159,11 @@ export class RecordSession {
         const parking = this.pauseMachine()
         parking.catch(() => {})
         this.writer = createLog(this.logDir, machine.options, this.settings)
+        this.checkpointer.identifyDisks(machine.disks.map((disk) => disk.path))
         await parking
       } else {
         this.writer = createLog(this.logDir, machine.options, this.settings)
+        this.checkpointer.identifyDisks(machine.disks.map((disk) => disk.path))
         await this.pauseMachine()
       }
       this.recorder.open(this.writer)
