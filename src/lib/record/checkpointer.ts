@@ -16,6 +16,8 @@ export interface RecordedDisk {
   readonly path: string
   readonly bytes: Uint8Array
   dirtyBlocks(): number[]
+  /** The blocks written since the last call (clearing that mark). */
+  freshBlocks(): number[]
 }
 
 /** What the recorder needs of a machine whose harts are parked (ParallelMachine has it). */
@@ -53,9 +55,8 @@ export class Checkpointer {
   private consoleStart = 0
   private consoleTaken = 0
   /**
-   * Per disk, each block as the last checkpoint stored it. The machine marks
-   * a block dirty once and for good (its overlay over the image file), so a
-   * block rewritten in a later interval shows only as different bytes.
+   * Per disk, each block as the last checkpoint stored it: a block written
+   * since (fresh) is stored again only if its bytes differ.
    */
   private readonly diskBlocks: Array<Map<number, Uint8Array>> = []
   /** Where capture() copies the dirty pages; reused, so a captured checkpoint's pages are valid until the next capture. */
@@ -148,12 +149,14 @@ export class Checkpointer {
     return index
   }
 
-  /** The disk's blocks that differ from what the previous checkpoint stored (from the image file, for the first). */
+  /** The disk's blocks that differ from what the previous checkpoint stored (for the first: every block the guest wrote). */
   private changedBlocks(disk: RecordedDisk, i: number): Array<[number, Uint8Array]> {
+    const first = this.diskBlocks[i] === undefined
     const stored = (this.diskBlocks[i] ??= new Map())
     const changed: Array<[number, Uint8Array]> = []
-    // Every block ever written is looked at, with the harts parked: compare in place, and copy only what changed.
-    for (const block of disk.dirtyBlocks()) {
+    const fresh = disk.freshBlocks()
+    // With the harts parked: compare in place, and copy only what changed.
+    for (const block of first ? disk.dirtyBlocks() : fresh) {
       const start = block * DISK_BLOCK
       const end = Math.min(disk.bytes.length, start + DISK_BLOCK)
       const before = stored.get(block)

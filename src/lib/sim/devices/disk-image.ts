@@ -17,9 +17,14 @@ export interface DiskBuffers {
   dirty: ArrayBuffer | SharedArrayBuffer
 }
 
+/** A block's mark in DiskImage.dirty: the guest wrote into it (it is in the overlay). */
+export const BLOCK_WRITTEN = 1
+/** A block's mark in DiskImage.dirty: written since the last freshBlocks(). */
+export const BLOCK_FRESH = 2
+
 export class DiskImage {
   readonly bytes: Uint8Array
-  /** One byte per DISK_BLOCK: 1 once the guest wrote into it. */
+  /** One byte per DISK_BLOCK: BLOCK_WRITTEN once the guest wrote into it, with BLOCK_FRESH until freshBlocks() takes it. */
   readonly dirty: Uint8Array
 
   constructor(readonly path: string, readonly readonly: boolean, buffers: DiskBuffers) {
@@ -64,7 +69,24 @@ export class DiskImage {
   write(offset: number, data: Uint8Array): void {
     this.bytes.set(data, offset)
     const last = Math.floor((offset + data.length - 1) / DISK_BLOCK)
-    for (let block = Math.floor(offset / DISK_BLOCK); block <= last; block++) this.dirty[block] = 1
+    for (let block = Math.floor(offset / DISK_BLOCK); block <= last; block++) this.dirty[block] = BLOCK_WRITTEN | BLOCK_FRESH
+  }
+
+  /**
+   * The blocks written since the last call, in order; their fresh marks are
+   * cleared. A recorder looks only at these at a checkpoint, not at every
+   * block the guest ever wrote.
+   */
+  freshBlocks(): number[] {
+    const out: number[] = []
+    const dirty = this.dirty
+    for (let i = 0; i < dirty.length; i++) {
+      if ((dirty[i] & BLOCK_FRESH) !== 0) {
+        out.push(i)
+        dirty[i] = BLOCK_WRITTEN
+      }
+    }
+    return out
   }
 
   dirtyBlocks(): number[] {
@@ -98,7 +120,7 @@ export class DiskImage {
     this.dirty.fill(0)
     for (const [block, bytes] of overlay) {
       this.block(block).set(bytes)
-      this.dirty[block] = 1
+      this.dirty[block] = BLOCK_WRITTEN
     }
   }
 
