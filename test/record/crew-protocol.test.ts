@@ -58,3 +58,29 @@ t.test('a cleared access table is refilled without a transfer', async (t) => {
   t.ok(a.acquire(3, true, 2), 'the protocol still says a owns it')
   t.same(reports, [])
 })
+
+t.test('a hart handed the page it stopped for keeps it until it has run the access', async (t) => {
+  const {harts: [a, b], reports} = someHarts(2)
+  t.ok(b.acquire(1, true, 10))
+  t.notOk(a.acquire(1, true, 20), 'a must wait for b')
+  b.serve(11)
+  t.same(reports, [{page: 1, from: 1, to: 0, rights: RW, fromInstret: 11, toInstret: 20}], 'b hands it over')
+  reports.length = 0
+  t.notOk(b.acquire(1, false, 12), 'b wants it back at once')
+  a.serve(20)
+  t.same(reports, [], 'a has not run its store yet (still at count 20): it keeps the page')
+  t.ok(a.acquire(1, true, 20), 'so the store goes ahead')
+  a.serve(21)
+  t.same(reports, [{page: 1, from: 0, to: 1, rights: ACCESS_READ, fromInstret: 21, toInstret: 12}], 'and b gets its read after it')
+})
+
+t.test('a hart waiting for a page gives up a page the other is waiting for', async (t) => {
+  const {harts: [a, b], reports} = someHarts(2)
+  t.ok(a.acquire(1, true, 5))
+  t.ok(b.acquire(2, true, 7))
+  t.notOk(a.acquire(2, true, 6), 'a waits for b\'s page')
+  t.same(reports, [])
+  t.notOk(b.acquire(1, true, 8), 'b waits for a\'s page, and in doing so gives its own up')
+  t.same(reports, [{page: 2, from: 1, to: 0, rights: RW, fromInstret: 8, toInstret: 6}])
+  t.ok(a.acquire(2, true, 6), 'a goes ahead without waiting for b to poll')
+})

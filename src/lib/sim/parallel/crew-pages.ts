@@ -26,7 +26,7 @@ export interface CrewShared {
   /** Per page: the hart that last gave up writing it, or -1, and its retired count then. */
   lastWriter: SharedArrayBuffer
   releasedAt: SharedArrayBuffer
-  /** [lock, then per hart: queue head, queue tail, grant counter]. */
+  /** [lock, then per hart: queue head, queue tail, and a counter bumped at each grant to it or request of it]. */
   words: SharedArrayBuffer
   /** Per hart, QUEUE requests of (page, requester, write) and the requester's retired count. */
   queues: SharedArrayBuffer[]
@@ -70,6 +70,10 @@ export class CrewPages {
   private readonly queueInstret: Float64Array
   private readonly queues: Int32Array[]
   private readonly queueInstrets: Float64Array[]
+  /** The page this hart last stopped for, the right it asked, and its retired count then; -1 when none. */
+  private waitingPage = NOBODY
+  private waitingWrite = false
+  private waitingInstret = 0
 
   constructor(
     shared: CrewShared,
@@ -107,6 +111,7 @@ export class CrewPages {
           this.writer[page] = this.hart
           this.readers[page] = me
           this.access[page] = ACCESS_READ | ACCESS_WRITE
+          if (page === this.waitingPage) this.waitingPage = NOBODY
           return true
         }
         holders = (owner === NOBODY ? 0 : 1 << owner) | (readers & ~me)
@@ -115,10 +120,14 @@ export class CrewPages {
           if (owner === NOBODY && (readers & me) === 0) this.joinAfterLastWriter(page, ACCESS_READ, instret)
           this.readers[page] = readers | me
           this.access[page] |= ACCESS_READ
+          if (page === this.waitingPage) this.waitingPage = NOBODY
           return true
         }
         holders = 1 << owner
       }
+      this.waitingPage = page
+      this.waitingWrite = write
+      this.waitingInstret = instret
       // Holders change while the hart waits (a reader may rejoin): ask whoever holds it now and has not been asked yet.
       for (let g = 0; g < this.queues.length; g++) {
         if ((holders & (1 << g)) === 0 || this.pending(g, page, write)) continue
@@ -128,24 +137,40 @@ export class CrewPages {
     } finally {
       this.unlock()
     }
-    // Give the holders a moment to reach a boundary before the hart comes round again.
+    // Give the holders a moment to reach a boundary before the hart comes round again. The hart stands at one itself:
+    // it gives up what others asked of it first, and a request that comes in meanwhile wakes it (see enqueue), or two
+    // harts each waiting for the other's page would each wait out the whole timeout.
     const grants = 1 + 3 * this.hart + 2
-    Atomics.wait(this.words, grants, Atomics.load(this.words, grants), 1)
+    const seen = Atomics.load(this.words, grants)
+    this.serve(instret)
+    Atomics.wait(this.words, grants, seen, 1)
     return false
   }
 
-  /** At an instruction boundary: give up every right other harts asked for. */
+  /**
+   * At an instruction boundary: give up every right other harts asked for,
+   * but for the one this hart stopped for and has just been handed, until it
+   * has run the instruction that needed it. Without that, two harts that
+   * both want a page hand it back and forth at every poll and neither ever
+   * gets its access done: pingpong in CREW mode passed its page some three
+   * thousand times per round.
+   */
   serve(instret: number): void {
     const head = 1 + 3 * this.hart
     if (Atomics.load(this.words, head) === Atomics.load(this.words, head + 1)) return
     const me = 1 << this.hart
     this.lock()
     try {
+      const held: Array<{page: number; to: number; write: boolean; toInstret: number}> = []
       for (let at = this.words[head]; at !== this.words[head + 1]; at = (at + 1) % QUEUE) {
         const page = this.queue[at * 3]
         const to = this.queue[at * 3 + 1]
         const write = this.queue[at * 3 + 2] !== 0
         const toInstret = this.queueInstret[at]
+        if (page === this.waitingPage && instret === this.waitingInstret && this.granted(page)) {
+          held.push({page, to, write, toInstret})
+          continue
+        }
         const wasWriter = this.writer[page] === this.hart
         if (wasWriter) {
           this.lastWriter[page] = this.hart
@@ -170,9 +195,16 @@ export class CrewPages {
         Atomics.notify(this.words, 1 + 3 * to + 2)
       }
       this.words[head] = this.words[head + 1]
+      for (const r of held) this.push(this.hart, r.page, r.to, r.write, r.toInstret)
     } finally {
       this.unlock()
     }
+  }
+
+  /** Whether this hart now holds the right it last stopped for. */
+  private granted(page: number): boolean {
+    if (this.writer[page] === this.hart) return true
+    return !this.waitingWrite && this.writer[page] === NOBODY && (this.readers[page] & (1 << this.hart)) !== 0
   }
 
   /**
@@ -195,14 +227,21 @@ export class CrewPages {
     return false
   }
 
+  /** Ask hart g for a right; g wakes if it is waiting for a right of its own. */
   private enqueue(g: number, page: number, write: boolean, instret: number): void {
+    this.push(g, page, this.hart, write, instret)
+    Atomics.add(this.words, 1 + 3 * g + 2, 1)
+    Atomics.notify(this.words, 1 + 3 * g + 2)
+  }
+
+  /** Append to hart g's queue a request of `requester`; a full queue drops it (the requester asks again when it comes round). */
+  private push(g: number, page: number, requester: number, write: boolean, instret: number): void {
     const head = 1 + 3 * g
     const tail = this.words[head + 1]
-    // Full: the request goes in when the hart comes round again.
     if ((tail + 1) % QUEUE === this.words[head]) return
     const queue = this.queues[g]
     queue[tail * 3] = page
-    queue[tail * 3 + 1] = this.hart
+    queue[tail * 3 + 1] = requester
     queue[tail * 3 + 2] = write ? 1 : 0
     this.queueInstrets[g][tail] = instret
     Atomics.store(this.words, head + 1, (tail + 1) % QUEUE)
