@@ -42,8 +42,15 @@ const SLICE = 1 << 22
 const FLUSH_RECORDS = 4096
 const RECORD_WORDS = 5
 const NO_DEADLINE = 0xffff_ffff_ffff_ffffn
-/** How often a running hart reports a pace mark, and how many polls pass between looks at the host clock. */
+/** How often a running hart reports a pace mark. */
 const PACE_MICROS = 1000
+/**
+ * Two looks at the clock this far apart mean the hart had no CPU (or slept)
+ * in between: the gap gets a mark at its start too. A hart on the host clock
+ * looks at every poll (1024 instructions), with the reading poll takes for
+ * the timer anyway; on the instret clock, at every PACE_POLLS-th.
+ */
+const PACE_GAP_MICROS = 100
 const PACE_POLLS = 4
 /** Longest WFI sleep before looking again, in case a wake-up raced with going to sleep. */
 const MAX_SLEEP_MS = 100
@@ -199,14 +206,21 @@ function hostMicros(): number {
   return (performance.timeOrigin + performance.now()) * 1000
 }
 
+/** Host microseconds at mtime 0: an mtime reading (10 MHz ticks of the same monotonic clock) as a pace time. */
+const mtimeOrigin = hostClock ? hostMicros() - Number(hostClock.now()) / 10 : 0
+
+/** Pace time now: from mtime on the host clock, so that every mark of the hart is on one timeline with poll's. */
+function paceNow(): number {
+  return hostClock ? mtimeOrigin + Number(hostClock.now()) / 10 : hostMicros()
+}
+
 /**
  * Report a pace mark every PACE_MICROS; after a gap between two looks (the
  * thread had no CPU, or slept), first report where the hart stood before it,
  * so the gap shows as time without progress rather than as a slow stretch.
  */
-function paceMark(force: boolean): void {
-  const now = hostMicros()
-  if (now - paceSeenAt > PACE_MICROS && paceSeenAt > paceLogged && paceSeenInstret >= recordedInstret) record(Observed.Pace, paceSeenInstret, paceSeenAt)
+function paceMark(force: boolean, now = paceNow()): void {
+  if (now - paceSeenAt > PACE_GAP_MICROS && paceSeenAt > paceLogged && paceSeenInstret >= recordedInstret) record(Observed.Pace, paceSeenInstret, paceSeenAt)
   if (force || now - paceLogged >= PACE_MICROS) {
     record(Observed.Pace, hart_.instret, now)
     paceLogged = now
@@ -216,16 +230,21 @@ function paceMark(force: boolean): void {
 }
 
 function poll(hart: number): boolean {
-  if (data.observe && ++pacePolls >= PACE_POLLS) {
-    pacePolls = 0
-    paceMark(false)
+  const time = clock.now(hart, hart_.instret)
+  if (data.observe) {
+    if (hostClock) {
+      paceMark(false, mtimeOrigin + Number(time) / 10)
+    } else if (++pacePolls >= PACE_POLLS) {
+      pacePolls = 0
+      paceMark(false)
+    }
   }
   if (Atomics.load(control, Control.Command) !== Command.Run) return true
   if (devices.test.finish !== Finish.Running) return true
   crew?.serve(hart_.instret)
   if (Atomics.load(control, Control.InHead) !== Atomics.load(control, Control.InTail)) takeInput()
   if (Atomics.load(control, Control.NetInHead) !== Atomics.load(control, Control.NetInTail)) takeFrames()
-  const now = devices.interruptLines(hart, clock.now(hart, hart_.instret))
+  const now = devices.interruptLines(hart, time)
   if (now !== lines) {
     lines = now
     hart_.mip = (hart_.mip & ~DEVICE_MIP) | now
