@@ -34,10 +34,22 @@ t.test('CLINT: msip and mtimecmp per hart, mtime from the time source', async (t
   devices.store(0, 0x200_4000, 4, 10)
   devices.store(0, 0x200_4004, 4, 0)
   now = 9n
-  t.equal(devices.interruptLines(0, now), 0)
-  t.equal(devices.interruptLines(0, 10n), MIP_MTIP, 'MTIP once mtime reaches mtimecmp')
+  t.equal(devices.interruptLines(0, 9), 0)
+  t.equal(devices.interruptLines(0, 10), MIP_MTIP, 'MTIP once mtime reaches mtimecmp')
   devices.store(1, 0x200_0000, 4, 1)
-  t.equal(devices.interruptLines(0, 10n), MIP_MTIP | MIP_MSIP)
+  t.equal(devices.interruptLines(0, 10), MIP_MTIP | MIP_MSIP)
+  // Deadlines past 2^53 (28 years of ticks) and the all-ones "never" stay ahead of any mtime a number holds exactly.
+  devices.store(0, 0x200_4000, 4, 0)
+  devices.store(0, 0x200_4004, 4, 0x20_0000)
+  t.notOk(devices.clint.timerDue(0, 2 ** 53 - 1), 'mtimecmp 2^53 is after 2^53 - 1')
+  t.ok(devices.clint.timerDue(0, 2 ** 53), 'and reached at 2^53')
+  devices.store(0, 0x200_4000, 4, -1)
+  devices.store(0, 0x200_4004, 4, -1)
+  t.notOk(devices.clint.timerDue(0, 2 ** 53 - 1), 'all ones is never')
+  devices.store(0, 0x200_4000, 4, 0x100)
+  devices.store(0, 0x200_4004, 4, 2)
+  t.notOk(devices.clint.timerDue(0, 0x2_0000_00ff), 'a deadline above 2^32 one tick ahead')
+  t.ok(devices.clint.timerDue(0, 0x2_0000_0100), 'and reached')
 })
 
 t.test('PLIC: priority, enable, threshold, claim and complete in QEMU context order', async (t) => {
@@ -139,5 +151,5 @@ t.test('the bus routes by address and faults on holes', async (t) => {
   devices.store(0, 0x0c00_0000 + 4 * UART_IRQ, 4, 1)
   devices.store(0, 0x0c00_2000, 4, 1 << UART_IRQ)
   devices.store(0, 0x1000_0001, 1, 0x02)
-  t.equal(devices.interruptLines(0, 0n), MIP_MEIP, 'the UART reaches hart 0 through the PLIC')
+  t.equal(devices.interruptLines(0, 0), MIP_MEIP, 'the UART reaches hart 0 through the PLIC')
 })

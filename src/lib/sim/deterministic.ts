@@ -601,7 +601,7 @@ export class DeterministicMachine {
     if (this.devices.test.finish !== Finish.Running || this.rescheduled) return true
     if (!this.interruptsFromEvents) {
       const hart = this.harts[h]
-      this.setLines(h, this.devices.interruptLines(h, this.time.now(h, hart.instret)))
+      this.setLines(h, this.devices.interruptLines(h, Number(this.time.now(h, hart.instret))))
     }
     return false
   }

@@ -98,9 +98,9 @@ export class MachineDevices {
   }
 
   /** The device-driven mip bits of `hart` at mtime `now`. */
-  interruptLines(hart: number, now: bigint): number {
+  interruptLines(hart: number, now: number): number {
     return (this.clint.msip(hart) ? MIP_MSIP : 0)
-      | (now >= this.clint.mtimecmp(hart) ? MIP_MTIP : 0)
+      | (this.clint.timerDue(hart, now) ? MIP_MTIP : 0)
       | (this.plic.meip(hart) ? MIP_MEIP : 0)
   }
 }

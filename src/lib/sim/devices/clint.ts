@@ -74,4 +74,19 @@ export class Clint implements Device {
     } while (hi !== Atomics.load(this.state, CMP_WORD + 2 * hart + 1))
     return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)
   }
+
+  /**
+   * Whether mtime `now` (a number of ticks, below 2^53: 28 years at 10 MHz)
+   * has reached the hart's mtimecmp: the timer line, asked at every poll of
+   * a parallel hart, without the BigInt mtimecmp() makes. A deadline of
+   * 2^53 or more rounds to a double that is still above any such `now`.
+   */
+  timerDue(hart: number, now: number): boolean {
+    let hi: number, lo: number
+    do {
+      hi = Atomics.load(this.state, CMP_WORD + 2 * hart + 1)
+      lo = Atomics.load(this.state, CMP_WORD + 2 * hart)
+    } while (hi !== Atomics.load(this.state, CMP_WORD + 2 * hart + 1))
+    return now >= (hi >>> 0) * 4294967296 + (lo >>> 0)
+  }
 }

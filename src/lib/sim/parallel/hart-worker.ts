@@ -230,10 +230,10 @@ function paceMark(force: boolean, now = paceNow()): void {
 }
 
 function poll(hart: number): boolean {
-  const time = clock.now(hart, hart_.instret)
+  const time = Number(clock.now(hart, hart_.instret))
   if (data.observe) {
     if (hostClock) {
-      paceMark(false, mtimeOrigin + Number(time) / 10)
+      paceMark(false, mtimeOrigin + time / 10)
     } else if (++pacePolls >= PACE_POLLS) {
       pacePolls = 0
       paceMark(false)
