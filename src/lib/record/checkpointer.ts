@@ -61,8 +61,22 @@ export class Checkpointer {
   private readonly diskBlocks: Array<Map<number, Uint8Array>> = []
   /** Where capture() copies the dirty pages; reused, so a captured checkpoint's pages are valid until the next capture. */
   private pageCopies = new Uint8Array(0)
-  /** Room for a quarter more than the last checkpoint's dirty pages (at most all of RAM). */
+  /**
+   * Room for twice the most dirty pages a checkpoint has had (at most all of
+   * RAM; FIRST_COPIES before the first interval). A capture that outgrows
+   * the buffer copies into fresh memory with the harts parked, at a page
+   * fault per page: radix's dirty pages doubled from its first interval to
+   * its second, and that capture took 49 ms against 4 ms into a kept buffer.
+   */
   private copiesWanted = 0
+  /**
+   * Zeroed memory that new stored disk blocks are cut from, made ready while
+   * the harts run: twice what the last capture took. A block allocated with
+   * the harts parked cost a page fault, some 4 µs: dbench's captures of
+   * 16 000 blocks parked the harts for 70 ms.
+   */
+  private spareBlocks = new Uint8Array(0)
+  private blocksTaken = 0
   /** Each disk image file's identity, when taken before the first capture (identifyDisks). */
   private diskIdentities?: DiskIdentity[]
 
@@ -106,7 +120,7 @@ export class Checkpointer {
       input: {
         vcpus: states.map((state) => ({state: encodeHartState(state), instret: BigInt(state.instret)})),
         device: bytesOf(machine.deviceState().slice()),
-        pages: first ? nonZeroPages(machine.ram, this.boot && bootPages(this.boot, machine.dirtyPages())) : this.copyDirtyPages(machine),
+        pages: first ? this.firstPages(machine) : this.copyDirtyPages(machine),
         disks,
         meta: {
           ...meta,
@@ -130,12 +144,19 @@ export class Checkpointer {
     return captured
   }
 
+  private firstPages(machine: PausedMachine): Array<[number, Uint8Array]> {
+    this.copiesWanted = Math.min(machine.ram.length / 4, FIRST_COPIES)
+    return nonZeroPages(machine.ram, this.boot && bootPages(this.boot, machine.dirtyPages()))
+  }
+
   private copyDirtyPages(machine: PausedMachine): Array<[number, Uint8Array]> {
     const pages = machine.dirtyPages()
-    // More than the kept buffer holds: a new one of the exact size, still faster than a copy of each page on its own.
-    if (this.pageCopies.length < pages.length * PAGE_SIZE) this.pageCopies = new Uint8Array(pages.length * PAGE_SIZE)
-    this.copiesWanted = Math.min(machine.ram.length, Math.ceil(1.25 * pages.length) * PAGE_SIZE)
-    return copyPages(machine.ram, pages, this.pageCopies)
+    this.copiesWanted = Math.min(machine.ram.length, Math.max(this.copiesWanted, 2 * pages.length * PAGE_SIZE))
+    const fit = Math.min(pages.length, this.pageCopies.length / PAGE_SIZE)
+    const copies = copyPages(machine.ram, pages.slice(0, fit), this.pageCopies)
+    // More than the kept buffer holds: the rest into fresh memory of the exact size, still faster than a copy of each page on its own.
+    if (fit < pages.length) copies.push(...copyPages(machine.ram, pages.slice(fit), new Uint8Array((pages.length - fit) * PAGE_SIZE)))
+    return copies
   }
 
   /** Make a captured checkpoint durable and visible, with the sharing summary of the interval it ends; returns its index. */
@@ -144,8 +165,15 @@ export class Checkpointer {
     if (captured.sharing) writer.writeSummary({interval: index - 1, vcpus: captured.sharing})
     // Grow the page copies ahead of need while the harts run, and fill them so the system maps their memory now: copying into
     // fresh memory measured 4.5 times as slow, and the next capture runs with the harts parked. After the last, none does.
-    if (captured.final) this.pageCopies = new Uint8Array(0)
-    else if (this.pageCopies.length < this.copiesWanted) this.pageCopies = new Uint8Array(this.copiesWanted).fill(0)
+    if (captured.final) {
+      this.pageCopies = new Uint8Array(0)
+      this.spareBlocks = new Uint8Array(0)
+    } else {
+      if (this.pageCopies.length < this.copiesWanted) this.pageCopies = new Uint8Array(this.copiesWanted).fill(0)
+      const spare = 2 * this.blocksTaken * DISK_BLOCK
+      if (this.spareBlocks.length < spare) this.spareBlocks = new Uint8Array(spare).fill(0)
+    }
+    this.blocksTaken = 0
     return index
   }
 
@@ -155,19 +183,32 @@ export class Checkpointer {
     const stored = (this.diskBlocks[i] ??= new Map())
     const changed: Array<[number, Uint8Array]> = []
     const fresh = disk.freshBlocks()
-    // With the harts parked: compare in place, and copy only what changed.
+    const bytes = Buffer.from(disk.bytes.buffer, disk.bytes.byteOffset, disk.bytes.length)
+    // For the first interval, before any capture has said how many blocks one takes: an eighth of the disk, at most 16 MiB.
+    if (first) this.blocksTaken = Math.max(this.blocksTaken, Math.min(disk.bytes.length / 8, 16 << 20) / 2 / DISK_BLOCK)
+    // With the harts parked: compare in place, and copy only what changed. A block stored before is overwritten in
+    // place (the last checkpoint is written by now); a new one is cut from blocks made ready while the harts ran.
     for (const block of first ? disk.dirtyBlocks() : fresh) {
       const start = block * DISK_BLOCK
       const end = Math.min(disk.bytes.length, start + DISK_BLOCK)
       const before = stored.get(block)
-      if (before && Buffer.from(disk.bytes.buffer, disk.bytes.byteOffset + start, end - start).equals(before.subarray(0, end - start))) continue
+      if (before && bytes.compare(before, 0, end - start, start, end) === 0) continue
       // A disk need not end on a block boundary: the log stores whole blocks, the tail read as zeros.
-      const now = new Uint8Array(DISK_BLOCK)
+      const now = before ?? this.newBlock()
       now.set(disk.bytes.subarray(start, end))
       stored.set(block, now)
       changed.push([block, now])
     }
     return changed
+  }
+
+  /** A zeroed block of the spare ones (a fresh one when they run out), kept from now on as a stored block. */
+  private newBlock(): Uint8Array {
+    this.blocksTaken++
+    if (this.spareBlocks.length === 0) return new Uint8Array(DISK_BLOCK)
+    const block = this.spareBlocks.subarray(0, DISK_BLOCK)
+    this.spareBlocks = this.spareBlocks.subarray(DISK_BLOCK)
+    return block
   }
 }
 
@@ -185,6 +226,9 @@ function imageIdentity(path: string): DiskIdentity {
   const bytes = readFileSync(path)
   return {path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex')}
 }
+
+/** The page copies made ready for the first interval: a quarter of RAM, at most this. */
+const FIRST_COPIES = 32 << 20
 
 /** Pages looked at together by nonZeroPages: most of a fresh guest's RAM is zero, and one compare of 64 KiB is far cheaper than 16 of 4 KiB. */
 const ZERO_SPAN_PAGES = 16
