@@ -59,8 +59,8 @@ export class Checkpointer {
    * since (fresh) is stored again only if its bytes differ.
    */
   private readonly diskBlocks: Array<Map<number, Uint8Array>> = []
-  /** Where capture() copies the dirty pages; reused, so a captured checkpoint's pages are valid until the next capture. */
-  private pageCopies = new Uint8Array(0)
+  /** Where capture() copies the dirty pages, in chunks; reused, so a captured checkpoint's pages are valid until the next capture. */
+  private pageCopies: Uint8Array[] = []
   /**
    * Room for twice the most dirty pages a checkpoint has had (at most all of
    * RAM; FIRST_COPIES before the first interval). A capture that outgrows
@@ -152,10 +152,16 @@ export class Checkpointer {
   private copyDirtyPages(machine: PausedMachine): Array<[number, Uint8Array]> {
     const pages = machine.dirtyPages()
     this.copiesWanted = Math.min(machine.ram.length, Math.max(this.copiesWanted, 2 * pages.length * PAGE_SIZE))
-    const fit = Math.min(pages.length, this.pageCopies.length / PAGE_SIZE)
-    const copies = copyPages(machine.ram, pages.slice(0, fit), this.pageCopies)
-    // More than the kept buffer holds: the rest into fresh memory of the exact size, still faster than a copy of each page on its own.
-    if (fit < pages.length) copies.push(...copyPages(machine.ram, pages.slice(fit), new Uint8Array((pages.length - fit) * PAGE_SIZE)))
+    const copies: Array<[number, Uint8Array]> = []
+    let at = 0
+    for (const chunk of this.pageCopies) {
+      if (at === pages.length) break
+      const fit = Math.min(pages.length - at, chunk.length / PAGE_SIZE)
+      copies.push(...copyPages(machine.ram, pages.slice(at, at + fit), chunk))
+      at += fit
+    }
+    // More than the kept copies hold: the rest into fresh memory of the exact size, still faster than a copy of each page on its own.
+    if (at < pages.length) copies.push(...copyPages(machine.ram, pages.slice(at), new Uint8Array((pages.length - at) * PAGE_SIZE)))
     return copies
   }
 
@@ -166,10 +172,12 @@ export class Checkpointer {
     // Grow the page copies ahead of need while the harts run, and fill them so the system maps their memory now: copying into
     // fresh memory measured 4.5 times as slow, and the next capture runs with the harts parked. After the last, none does.
     if (captured.final) {
-      this.pageCopies = new Uint8Array(0)
+      this.pageCopies = []
       this.spareBlocks = new Uint8Array(0)
     } else {
-      if (this.pageCopies.length < this.copiesWanted) this.pageCopies = new Uint8Array(this.copiesWanted).fill(0)
+      // Grown by a chunk for what is missing: the chunks already there stay, touched.
+      const kept = this.pageCopies.reduce((sum, chunk) => sum + chunk.length, 0)
+      if (kept < this.copiesWanted) this.pageCopies.push(new Uint8Array(this.copiesWanted - kept).fill(0))
       const spare = 2 * this.blocksTaken * DISK_BLOCK
       if (this.spareBlocks.length < spare) this.spareBlocks = new Uint8Array(spare).fill(0)
     }
