@@ -71,12 +71,13 @@ export class Checkpointer {
   private copiesWanted = 0
   /**
    * Zeroed memory that new stored disk blocks are cut from, made ready while
-   * the harts run: twice what the last capture took. A block allocated with
-   * the harts parked cost a page fault, some 4 µs: dbench's captures of
-   * 16 000 blocks parked the harts for 70 ms.
+   * the harts run: twice blocksExpected. A block allocated with the harts
+   * parked cost a page fault, some 4 µs: dbench's captures of 16 000 blocks
+   * parked the harts for 70 ms.
    */
   private spareBlocks = new Uint8Array(0)
-  private blocksTaken = 0
+  /** New blocks the next capture is expected to take: as many as the last one took, or a guess from the disk's size before the first. */
+  private blocksExpected = 0
   /** Each disk image file's identity, when taken before the first capture (identifyDisks). */
   private diskIdentities?: DiskIdentity[]
 
@@ -90,14 +91,6 @@ export class Checkpointer {
   constructor(private readonly boot?: BootRegions) {}
 
   /**
-   * Copy what the next checkpoint holds out of the paused machine and start
-   * a new interval. Only this needs the harts parked: write() can run while
-   * they go on. The first checkpoint holds every non-zero page and marks
-   * where the console stood, so a recording attached to a running domain
-   * logs only what follows. Write a captured checkpoint before capturing the
-   * next: the page copies are reused.
-   */
-  /**
    * Hash the disk image files now rather than in the first capture, with the
    * harts parked: dbench's 8 MiB image took 25 ms to read and hash. The
    * files do not change while the machine runs (the guest writes into an
@@ -107,6 +100,14 @@ export class Checkpointer {
     this.diskIdentities = paths.map((path) => imageIdentity(path))
   }
 
+  /**
+   * Copy what the next checkpoint holds out of the paused machine and start
+   * a new interval. Only this needs the harts parked: write() can run while
+   * they go on. The first checkpoint holds every non-zero page and marks
+   * where the console stood, so a recording attached to a running domain
+   * logs only what follows. Write a captured checkpoint before capturing the
+   * next: the page copies are reused.
+   */
   capture(machine: PausedMachine, reason: CheckpointReason, meta: Record<string, unknown> = {}): CapturedCheckpoint {
     const first = !this.started
     this.started = true
@@ -157,11 +158,11 @@ export class Checkpointer {
     for (const chunk of this.pageCopies) {
       if (at === pages.length) break
       const fit = Math.min(pages.length - at, chunk.length / PAGE_SIZE)
-      copies.push(...copyPages(machine.ram, pages.slice(at, at + fit), chunk))
+      copyPages(machine.ram, pages.slice(at, at + fit), chunk, copies)
       at += fit
     }
     // More than the kept copies hold: the rest into fresh memory of the exact size, still faster than a copy of each page on its own.
-    if (at < pages.length) copies.push(...copyPages(machine.ram, pages.slice(at), new Uint8Array((pages.length - at) * PAGE_SIZE)))
+    if (at < pages.length) copyPages(machine.ram, pages.slice(at), new Uint8Array((pages.length - at) * PAGE_SIZE), copies)
     return copies
   }
 
@@ -178,10 +179,10 @@ export class Checkpointer {
       // Grown by a chunk for what is missing: the chunks already there stay, touched.
       const kept = this.pageCopies.reduce((sum, chunk) => sum + chunk.length, 0)
       if (kept < this.copiesWanted) this.pageCopies.push(new Uint8Array(this.copiesWanted - kept).fill(0))
-      const spare = 2 * this.blocksTaken * DISK_BLOCK
+      const spare = 2 * this.blocksExpected * DISK_BLOCK
       if (this.spareBlocks.length < spare) this.spareBlocks = new Uint8Array(spare).fill(0)
     }
-    this.blocksTaken = 0
+    this.blocksExpected = 0
     return index
   }
 
@@ -193,7 +194,7 @@ export class Checkpointer {
     const fresh = disk.freshBlocks()
     const bytes = Buffer.from(disk.bytes.buffer, disk.bytes.byteOffset, disk.bytes.length)
     // For the first interval, before any capture has said how many blocks one takes: an eighth of the disk, at most 16 MiB.
-    if (first) this.blocksTaken = Math.max(this.blocksTaken, Math.min(disk.bytes.length / 8, 16 << 20) / 2 / DISK_BLOCK)
+    if (first) this.blocksExpected = Math.max(this.blocksExpected, Math.min(disk.bytes.length / 8, 16 << 20) / 2 / DISK_BLOCK)
     // With the harts parked: compare in place, and copy only what changed. A block stored before is overwritten in
     // place (the last checkpoint is written by now); a new one is cut from blocks made ready while the harts ran.
     for (const block of first ? disk.dirtyBlocks() : fresh) {
@@ -212,7 +213,7 @@ export class Checkpointer {
 
   /** A zeroed block of the spare ones (a fresh one when they run out), kept from now on as a stored block. */
   private newBlock(): Uint8Array {
-    this.blocksTaken++
+    this.blocksExpected++
     if (this.spareBlocks.length === 0) return new Uint8Array(DISK_BLOCK)
     const block = this.spareBlocks.subarray(0, DISK_BLOCK)
     this.spareBlocks = this.spareBlocks.subarray(DISK_BLOCK)
@@ -273,21 +274,19 @@ function nonZeroPages(ram: Uint8Array, only?: number[]): Array<[number, Uint8Arr
 }
 
 /**
- * The harts stay parked while this runs, so the pages go into `copy`, a
- * buffer the checkpointer keeps from one checkpoint to the next: memory
- * fresh from the system costs a page fault per page on first touch, which
- * made copying into new buffers run at under 1 GB/s. A run of adjacent pages
- * (a written array) is one copy.
+ * Copy `pages` into `copy` and append each with its copy to `out`. The
+ * harts stay parked while this runs, so `copy` is memory the checkpointer
+ * keeps from one checkpoint to the next: memory fresh from the system costs
+ * a page fault per page on first touch, which made copying into new buffers
+ * run at under 1 GB/s. A run of adjacent pages (a written array) is one copy.
  */
-function copyPages(ram: Uint8Array, pages: number[], copy: Uint8Array): Array<[number, Uint8Array]> {
-  const out: Array<[number, Uint8Array]> = []
+function copyPages(ram: Uint8Array, pages: number[], copy: Uint8Array, out: Array<[number, Uint8Array]>): void {
   for (let i = 0; i < pages.length;) {
     let end = i + 1
     while (end < pages.length && pages[end] === pages[end - 1] + 1) end++
     copy.set(ram.subarray(pages[i] << PAGE_SHIFT, (pages[end - 1] + 1) << PAGE_SHIFT), i * PAGE_SIZE)
     for (; i < end; i++) out.push([pages[i], copy.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE)])
   }
-  return out
 }
 
 function bytesOf(words: Int32Array): Uint8Array {

@@ -154,18 +154,13 @@ export class RecordSession {
         this.finished = outcome
         this.wakeUp?.()
       }, (error: unknown) => this.fail(error))
-      if (this.ownsMachine) {
-        // Asked before any worker has loaded, the pause parks every hart at its first instruction.
-        const parking = this.pauseMachine()
-        parking.catch(() => {})
-        this.writer = createLog(this.logDir, machine.options, this.settings)
-        this.checkpointer.identifyDisks(machine.disks.map((disk) => disk.path))
-        await parking
-      } else {
-        this.writer = createLog(this.logDir, machine.options, this.settings)
-        this.checkpointer.identifyDisks(machine.disks.map((disk) => disk.path))
-        await this.pauseMachine()
-      }
+      // Our own machine: asked before any worker has loaded, the pause parks every hart at its first instruction, and
+      // the log is made while they load. A running domain is paused once its log is there.
+      const parking = this.ownsMachine ? this.pauseMachine() : undefined
+      parking?.catch(() => {})
+      this.writer = createLog(this.logDir, machine.options, this.settings)
+      this.checkpointer.identifyDisks(machine.disks.map((disk) => disk.path))
+      await (parking ?? this.pauseMachine())
       this.recorder.open(this.writer)
       this.takeCheckpoint('start', {meta: {machine: machine.options}, resume: true})
       await this.loop()

@@ -20,6 +20,9 @@ export class Clint implements Device {
 
   readonly size = 0x1_0000
 
+  /** Where readCmp() leaves the two words. */
+  private readonly cmpWords = new Uint32Array(2)
+
   constructor(
     readonly base: number,
     private readonly state: Int32Array,
@@ -65,14 +68,10 @@ export class Clint implements Device {
     return Atomics.load(this.state, hart) !== 0
   }
 
-  /** mtimecmp of a hart; read hi-lo-hi so that a concurrent two-word store is never seen torn. */
+  /** mtimecmp of a hart. */
   mtimecmp(hart: number): bigint {
-    let hi: number, lo: number
-    do {
-      hi = Atomics.load(this.state, CMP_WORD + 2 * hart + 1)
-      lo = Atomics.load(this.state, CMP_WORD + 2 * hart)
-    } while (hi !== Atomics.load(this.state, CMP_WORD + 2 * hart + 1))
-    return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0)
+    const words = this.readCmp(hart)
+    return (BigInt(words[1]) << 32n) | BigInt(words[0])
   }
 
   /**
@@ -82,11 +81,17 @@ export class Clint implements Device {
    * 2^53 or more rounds to a double that is still above any such `now`.
    */
   timerDue(hart: number, now: number): boolean {
-    let hi: number, lo: number
+    const words = this.readCmp(hart)
+    return now >= words[1] * 4294967296 + words[0]
+  }
+
+  /** mtimecmp's [lo, hi] words, read hi-lo-hi so that a concurrent two-word store is never seen torn; valid until the next call. */
+  private readCmp(hart: number): Uint32Array {
+    const words = this.cmpWords
     do {
-      hi = Atomics.load(this.state, CMP_WORD + 2 * hart + 1)
-      lo = Atomics.load(this.state, CMP_WORD + 2 * hart)
-    } while (hi !== Atomics.load(this.state, CMP_WORD + 2 * hart + 1))
-    return now >= (hi >>> 0) * 4294967296 + (lo >>> 0)
+      words[1] = Atomics.load(this.state, CMP_WORD + 2 * hart + 1)
+      words[0] = Atomics.load(this.state, CMP_WORD + 2 * hart)
+    } while (words[1] !== Atomics.load(this.state, CMP_WORD + 2 * hart + 1) >>> 0)
+    return words
   }
 }

@@ -209,9 +209,14 @@ function hostMicros(): number {
 /** Host microseconds at mtime 0: an mtime reading (10 MHz ticks of the same monotonic clock) as a pace time. */
 const mtimeOrigin = hostClock ? hostMicros() - Number(hostClock.now()) / 10 : 0
 
+/** An mtime reading of the host clock as a pace time. */
+function paceTime(mtime: number): number {
+  return mtimeOrigin + mtime / 10
+}
+
 /** Pace time now: from mtime on the host clock, so that every mark of the hart is on one timeline with poll's. */
 function paceNow(): number {
-  return hostClock ? mtimeOrigin + Number(hostClock.now()) / 10 : hostMicros()
+  return hostClock ? paceTime(Number(hostClock.now())) : hostMicros()
 }
 
 /**
@@ -233,7 +238,7 @@ function poll(hart: number): boolean {
   const time = Number(clock.now(hart, hart_.instret))
   if (data.observe) {
     if (hostClock) {
-      paceMark(false, mtimeOrigin + time / 10)
+      paceMark(false, paceTime(time))
     } else if (++pacePolls >= PACE_POLLS) {
       pacePolls = 0
       paceMark(false)
