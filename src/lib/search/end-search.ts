@@ -67,3 +67,35 @@ export function endMoves(path: Path, count: number): Path[] {
   }
   return moves
 }
+
+/** Slacks of the elastic tails the elastic end search tries at each cut: a hart runs until it spins; the finest pace. */
+const ELASTIC_END_SLACKS = [1, 0.001] as const
+
+/**
+ * The elastic end search: a near miss whose shared words are all right while
+ * a hart ends somewhere else, because the harts reached a barrier at the end
+ * of their work in another order than the recording. race's last interval:
+ * in the recording hart 0 finished its loop first and spun at the done
+ * barrier (then the host took its core for 5 ms) while hart 1 finished; in
+ * the GA's best, with the counter right, hart 1 finished first and spun, so
+ * it ran out of budget before it parked and hart 0 printed seven characters
+ * too many. The end of the run after its loop is what the elastic pass is
+ * for: spins cut to a turn, each hart stopped where its target is, the
+ * leftover turns put back. So the run's decisions are cut d before their
+ * end, the running hart yields there, and an elastic tail takes it from
+ * there, for d = 1, 2, 4, ... (a cut inside the harts' last work keeps their
+ * order at the end, one further back changes it), at most `steps` runs, in
+ * batches of two, until one reaches the target. Returns every run tried.
+ */
+export async function searchElasticEnd(ledger: Ledger, base: Pick<Evaluation, 'taken'>, steps: number): Promise<SplitTried[]> {
+  const runs = new TriedRuns(ledger, steps)
+  const path = base.taken
+  for (let back = 1; back < path.length && runs.room() && !ledger.found; back *= 2) {
+    const cut = new Uint8Array(path.length - back + 1)
+    cut.set(path.subarray(0, path.length - back))
+    cut[cut.length - 1] = YIELD
+    const candidates = ELASTIC_END_SLACKS.map(slack => ({path: cut, tail: {kind: 'elastic', slack} as const})).slice(0, runs.left)
+    await runs.run(candidates)
+  }
+  return runs.tried
+}

@@ -74,6 +74,13 @@ export interface GaSettings {
   deferSteps: number
   /** Runs at most spent, at each stall of the GA, moving the best individual's last yields (see end-search.ts); 0 turns it off. */
   endSteps: number
+  /**
+   * Runs at most spent, each time, on the elastic end search (see
+   * end-search.ts): a near miss whose shared words are right and a hart's
+   * state is not, its end run again as an elastic pass from cuts further and
+   * further back; 0 turns it off.
+   */
+  elasticEndSteps: number
   /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
   paceChildRate: number
 }
@@ -120,6 +127,7 @@ export const DEFAULT_GA: GaSettings = {
   swapSteps: 48,
   slideSteps: 48,
   endSteps: 32,
+  elasticEndSteps: 40,
   deferSteps: 48,
 }
 
@@ -176,6 +184,7 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   whole('ga.slideSteps', ga.slideSteps, 0)
   whole('ga.endSteps', ga.endSteps, 0)
   whole('ga.deferSteps', ga.deferSteps, 0)
+  whole('ga.elasticEndSteps', ga.elasticEndSteps, 0)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
   for (const [name, slacks] of [['ga.elasticSlacks', ga.elasticSlacks], ['ga.looseElasticSlacks', ga.looseElasticSlacks], ['ga.chargedElasticSlacks', ga.chargedElasticSlacks]] as const) {
     if (!Array.isArray(slacks) || slacks.some(s => !(s >= 0) || !Number.isFinite(s))) bad(name, slacks, 'a list of non-negative numbers')
