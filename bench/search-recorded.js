@@ -44,9 +44,9 @@ const recordings = Number(option('--recordings', '1'))
 // --keep DIR: copy each recording where some way missed an interval there, to look into.
 const keep = option('--keep', undefined)
 const ways = [
-  ['elastic + pace seeds', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0}}],
-  ['+ loose seeds, swap, defer, end', {ga: {chargedElasticSlacks: [], slideSteps: 0}}],
-  ['+ charged seeds, slides (now)', {}],
+  ['elastic + pace seeds', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0, elasticEndSteps: 0}}],
+  ['+ loose seeds, swap, defer, end', {ga: {chargedElasticSlacks: [], slideSteps: 0, elasticEndSteps: 0}}],
+  ['+ charged seeds, slides, elastic end (now)', {}],
 ]
 
 const work = mkdtempSync(join(tmpdir(), 'reseer-bench-search-'))

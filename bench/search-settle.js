@@ -18,8 +18,8 @@ const args = process.argv.slice(2)
 const capAt = args.indexOf('--cap')
 const cap = capAt >= 0 ? Number(args[capAt + 1]) : 5000
 const ways = [
-  ['before', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0}}],
-  ['swaps', {ga: {chargedElasticSlacks: [], slideSteps: 0}}],
+  ['before', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0, elasticEndSteps: 0}}],
+  ['swaps', {ga: {chargedElasticSlacks: [], slideSteps: 0, elasticEndSteps: 0}}],
   ['now', {}],
 ]
 const median = values => {
