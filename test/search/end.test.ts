@@ -2,10 +2,9 @@
 // decisions either way, on a synthetic race interval on the simulator; and
 // the elastic end search, on race's end.
 import t from 'tap'
-import {blankProblem, raceInterval, targetNow} from './race-loop.js'
+import {blankProblem, bootRace, kernel, raceInterval, targetNow} from './race-loop.js'
 import {endMoves, searchElasticEnd, searchEnd} from '../../src/lib/search/end-search.js'
 import {IntervalRunner} from '../../src/lib/search/interval.js'
-import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
 import {readSymbols} from '../../src/lib/replay/symbols.js'
 import {PAGE_SHIFT, RAM_BASE} from '../../src/lib/sim/hart-env.js'
 import {Ledger} from '../../src/lib/search/ledger.js'
@@ -52,17 +51,13 @@ t.test('the end search spends no more runs than it is given', async t => {
  * finish its loop first and spin at the done barrier while hart 1 finishes,
  * flips the barrier and parks, and hart 0 then goes on into its print.
  */
-const kernel = new URL('../../guests/build/race.elf', import.meta.url).pathname
-
 function raceEnd() {
-  const sim = new SimIntervalMachine({vcpus: 2, memoryMiB: 4, kernel, cmdline: 'm=1000', disks: [], vifs: []})
-  const text = () => new TextDecoder().decode(sim.machine.console)
-  for (let round = 0; round < 2000 && !text().includes('race: harts=2'); round++) {
-    for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
-  }
-  // Into the loop, each hart just past a store of the counter: neither holds a read of it, so the two orders of the
-  // harts' remaining increments lose no update.
-  const afterStore = readSymbols(kernel).get('main')!.address + 0x64
+  const sim = bootRace('m=1000')
+  const symbols = readSymbols(kernel)
+  const address = (name: string) => symbols.get(name)!.address
+  // Into the loop, each hart just past a store of the counter (main+0x60 is its sw): neither holds a read of it, so
+  // the two orders of the harts' remaining increments lose no update.
+  const afterStore = address('main') + 0x64
   for (let hart = 0; hart < 2; hart++) {
     sim.machine.runHart(hart, {budget: 1500})
     for (let step = 0; step < 10 && sim.pcOf(sim.hartState(hart)) !== afterStore; step++) sim.machine.runHart(hart, {budget: 1})
@@ -71,10 +66,10 @@ function raceEnd() {
   sim.beginInterval()
   const start = sim.save()
   const before = [0, 1].map(hart => sim.retired(hart))
-  // Hart 0 to the done barrier (its code lies between barrier_wait and strlen), and a few turns of its spin.
+  // Hart 0 to the done barrier (barrier_wait's code, up to strlen after it), and a few turns of its spin.
   const inBarrier = () => {
     const pc = sim.pcOf(sim.hartState(0))
-    return pc >= 0x80000380 && pc < 0x800003d0
+    return pc >= address('barrier_wait') && pc < address('strlen')
   }
   for (let step = 0; step < 1000 && !inBarrier(); step++) sim.machine.runHart(0, {budget: 10})
   sim.machine.runHart(0, {budget: 60})
@@ -82,8 +77,7 @@ function raceEnd() {
   sim.machine.runHart(0, {budget: 400})
   // The page of the counter and the barriers, as a recording's sharing summary has it (the harts' stacks may share a
   // page too, but no hart touches the other's words there).
-  const symbols = readSymbols(kernel)
-  const shared = new Set(['counter', 'done'].map(name => (symbols.get(name)!.address - RAM_BASE) >>> PAGE_SHIFT))
+  const shared = new Set(['counter', 'done'].map(name => (address(name) - RAM_BASE) >>> PAGE_SHIFT))
   const budgets = [0, 1].map(hart => sim.retired(hart) - before[hart])
   const target = targetNow(sim)
   sim.restore(start)

@@ -7,17 +7,23 @@ import {SeededRandom} from '../../src/lib/search/prng.js'
 import {SimIntervalMachine} from '../../src/lib/search/sim-machine.js'
 import {PAGE_SHIFT, PAGE_SIZE} from '../../src/lib/sim/hart-env.js'
 
-const kernel = new URL('../../guests/build/race.elf', import.meta.url).pathname
+export const kernel = new URL('../../guests/build/race.elf', import.meta.url).pathname
 /** Instructions per hart of raceInterval's intervals. */
 const BUDGET = 3000
 
-/** Boot race on two harts and run them round robin until both are deep in the counting loop. */
-export function raceInLoop(): SimIntervalMachine {
-  const sim = new SimIntervalMachine({vcpus: 2, memoryMiB: 4, kernel, cmdline: 'm=100000', disks: [], vifs: []})
+/** Boot race on two harts with `cmdline` and run them round robin until hart 0 has printed its first line. */
+export function bootRace(cmdline: string): SimIntervalMachine {
+  const sim = new SimIntervalMachine({vcpus: 2, memoryMiB: 4, kernel, cmdline, disks: [], vifs: []})
   const text = () => new TextDecoder().decode(sim.machine.console)
   for (let round = 0; round < 2000 && !text().includes('race: harts=2'); round++) {
     for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
   }
+  return sim
+}
+
+/** Boot race on two harts and run them round robin until both are deep in the counting loop. */
+export function raceInLoop(): SimIntervalMachine {
+  const sim = bootRace('m=100000')
   for (let round = 0; round < 20; round++) for (let hart = 0; hart < 2; hart++) sim.machine.runHart(hart, {budget: 1000})
   sim.beginInterval()
   return sim
