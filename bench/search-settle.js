@@ -3,7 +3,8 @@
 // 200, 400 and 800 instructions per hart cut from simulator runs, five secret
 // schedules each), in one run side by side: the GA without the loose elastic
 // seeds and the swap, defer and end searches ('before'); with them but without
-// the charged elastic seeds and the slide search ('swaps'); and as it is now. Prints the evaluations each needed per interval (capped), and on
+// the charged elastic seeds, the slide search and the elastic end and wait
+// searches ('swaps'); and as it is now. Prints the evaluations each needed per interval (capped), and on
 // the intervals all found the sums and medians.
 //
 //   node bench/search-settle.js [--cap 5000]
@@ -18,8 +19,8 @@ const args = process.argv.slice(2)
 const capAt = args.indexOf('--cap')
 const cap = capAt >= 0 ? Number(args[capAt + 1]) : 5000
 const ways = [
-  ['before', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0, elasticEndSteps: 0}}],
-  ['swaps', {ga: {chargedElasticSlacks: [], slideSteps: 0, elasticEndSteps: 0}}],
+  ['before', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0, elasticEndSteps: 0, waitSteps: 0}}],
+  ['swaps', {ga: {chargedElasticSlacks: [], slideSteps: 0, elasticEndSteps: 0, waitSteps: 0}}],
   ['now', {}],
 ]
 const median = values => {

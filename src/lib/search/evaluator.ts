@@ -42,6 +42,8 @@ export interface Candidate {
   tail?: TailPolicy
   /** Report the run's hand-overs (Evaluation.handovers); the run starts from the checkpoint, not from a cached prefix. */
   handovers?: boolean
+  /** Report the difference of this word of a hart's state (Evaluation.watched); a run with an elastic tail reports none. */
+  watch?: {hart: number; offset: number}
 }
 
 /**
@@ -108,6 +110,15 @@ export interface Evaluation {
    * when a deferral makes an earlier hart differ first.
    */
   hartDeltas?: Array<number | null>
+  /**
+   * With hartDelta: per hart, the offset in its state of the word that
+   * hartDeltas gives (its first differing one), -1 where the hart's state
+   * matches. A search that moves one word by its delta tells by it whether
+   * that word came right or another one now differs first.
+   */
+  hartWords?: number[]
+  /** For a candidate that named a word to watch: that word, run minus target (unsigned words), null where it is not one. */
+  watched?: number | null
   /**
    * For an elastic run: the decisions of the elastic pass itself, before the
    * extra spin turns went in (see IntervalRunner.elasticPath). A prefix of

@@ -63,6 +63,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
 
   let hartDelta: Evaluation['hartDelta']
   const hartDeltas: Array<number | null> = []
+  const hartWords: number[] = []
   for (let hart = 0; hart < machine.hartCount; hart++) {
     const actual = machine.hartState(hart)
     const expected = target.harts[hart]
@@ -73,6 +74,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
     })
     const delta = differs >= 0 ? wordDelta(actual, expected, differs) : 0
     hartDeltas.push(delta ?? null)
+    hartWords.push(differs >= 0 ? differs & ~3 : -1)
     if (differs >= 0 && !hartDelta && delta !== undefined) hartDelta = {hart, delta}
   }
 
@@ -135,12 +137,17 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
     ...(outcome.divergence ? {divergence: outcome.divergence} : {}),
     ...(firstDifference ? {firstDifference} : {}),
     ...(sharedDelta !== undefined ? {sharedDelta} : {}),
-    ...(hartDelta ? {hartDelta, hartDeltas} : {}),
+    ...(hartDelta ? {hartDelta, hartDeltas, hartWords} : {}),
     ...(outcome.handovers ? {handovers: outcome.handovers} : {}),
   }
 }
 
 /** The signed difference, actual minus expected, of the aligned little-endian 32-bit words holding byte `offset`. */
+/** A word of a hart's state at the end of a run, run minus target (unsigned words); null where the offset holds no word. */
+export function hartWordDelta<S>(machine: MachineLike<S>, problem: IntervalProblem, hart: number, offset: number): number | null {
+  return wordDelta(machine.hartState(hart), problem.target.harts[hart], offset) ?? null
+}
+
 function wordDelta(actual: Uint8Array, expected: Uint8Array, offset: number): number | undefined {
   const at = offset & ~3
   if (at + 4 > actual.length || at + 4 > expected.length) return undefined

@@ -9,7 +9,7 @@
 
 import {ReseerError} from '../cli/errors.js'
 import type {Candidate, ElasticTail, Evaluation, Handovers, PaceTail, RunEnd, TailPolicy} from './evaluator.js'
-import {busiestSharedWord, scoreRun, type SharedWord} from './fitness.js'
+import {busiestSharedWord, hartWordDelta, scoreRun, type SharedWord} from './fitness.js'
 import {CONTINUE, DEFAULT_DECISION, YIELD} from './path.js'
 import {PaceModel, type PaceMarks} from './pace.js'
 import {PrefixCache, PrefixHash} from './prefix-cache.js'
@@ -195,7 +195,9 @@ export class IntervalRunner<Snapshot = unknown> {
   evaluate(candidate: Candidate): Evaluation {
     if (candidate.tail?.kind === 'elastic') return this.evaluateElastic(candidate.path, candidate.tail)
     const outcome = this.run(candidate)
-    return scoreRun(this.machine, this.problem, outcome, this.tracked)
+    const evaluation = scoreRun(this.machine, this.problem, outcome, this.tracked)
+    const {watch} = candidate
+    return watch ? {...evaluation, watched: hartWordDelta(this.machine, this.problem, watch.hart, watch.offset)} : evaluation
   }
 
   /**

@@ -113,8 +113,8 @@ export class Ledger {
 
   /**
    * A large batch (a generation, a baseline's batch) under a time limit: run
-   * in pieces of CHUNK_PER_WORKER candidates per worker, stopping between
-   * pieces once time is up or a run has found the target. Returns the
+   * in pieces of CHUNK_PER_WORKER candidates per worker, stopping before a
+   * piece once time is up or a run has found the target. Returns the
    * evaluations of a prefix of the batch, all of it unless the search stopped
    * on the way. A generation of slow runs (a second each on a recorded
    * interval of millions of instructions) ran whole before, past the limit by
@@ -129,7 +129,8 @@ export class Ledger {
     const piece = this.concurrency * CHUNK_PER_WORKER
     const results: Evaluation[] = []
     for (let start = 0; start < batch.length; start += piece) {
-      if (start > 0 && (this.found || this.timeUp())) break
+      // The first piece of a search's first batch runs whatever the time: a search reports its best run.
+      if ((start > 0 || this.evaluations > 0) && (this.found || this.timeUp())) break
       results.push(...(await this.evaluate(batch.slice(start, start + piece))))
     }
     return results
@@ -206,7 +207,8 @@ export function wordDistance(evaluation: Evaluation): number {
 function keyOf(candidate: Candidate): string {
   const tail = candidate.tail ?? {kind: 'continue'}
   const split = tail.kind !== 'continue' && tail.split !== undefined && tail.split !== 1 ? `x${tail.split}` : ''
-  const prefix = (candidate.handovers ? 'h' : '') + (tail.kind === 'continue' ? 'c' : tail.kind === 'elastic' ? `e${tail.slack}${split}${tail.loose ? `l${tail.loose}` : ''}${tail.charge ? 'c' : ''}` : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}${split}`)
+  const watch = candidate.watch ? `w${candidate.watch.hart}.${candidate.watch.offset}` : ''
+  const prefix = (candidate.handovers ? 'h' : '') + watch + (tail.kind === 'continue' ? 'c' : tail.kind === 'elastic' ? `e${tail.slack}${split}${tail.loose ? `l${tail.loose}` : ''}${tail.charge ? 'c' : ''}` : `p${tail.slack}${tail.skew ? `s${tail.skew}` : ''}${split}`)
   const path = candidate.path
   if (path.length <= 64) return `${prefix}:${pathToString(path)}`
   return `${prefix}:${path.length}:${createHash('sha256').update(path).digest('base64')}`

@@ -64,7 +64,7 @@ export class PoolEvaluator implements Evaluator {
       const task: EvalTask = {
         source: this.options.source,
         runner: this.options.runner ?? {},
-        candidates: batch.slice(start, start + size).map(c => ({path: c.path, ...(c.tail ? {tail: c.tail} : {}), ...(c.handovers ? {handovers: true} : {})})),
+        candidates: batch.slice(start, start + size).map(c => ({path: c.path, ...(c.tail ? {tail: c.tail} : {}), ...(c.handovers ? {handovers: true} : {}), ...(c.watch ? {watch: c.watch} : {})})),
       }
       tasks.push(this.pool.run(task) as Promise<Evaluation[]>)
     }

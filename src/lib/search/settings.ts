@@ -81,6 +81,13 @@ export interface GaSettings {
    * further back; 0 turns it off.
    */
   elasticEndSteps: number
+  /**
+   * Runs at most spent, each time, on the wait search (see wait-search.ts):
+   * a near miss whose hart's work ends elsewhere, its longest turns (a spin
+   * in a wait) made shorter or longer until the hart's word is right; 0
+   * turns it off.
+   */
+  waitSteps: number
   /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
   paceChildRate: number
 }
@@ -128,6 +135,7 @@ export const DEFAULT_GA: GaSettings = {
   slideSteps: 48,
   endSteps: 32,
   elasticEndSteps: 40,
+  waitSteps: 32,
   deferSteps: 48,
 }
 
@@ -185,6 +193,7 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   whole('ga.endSteps', ga.endSteps, 0)
   whole('ga.deferSteps', ga.deferSteps, 0)
   whole('ga.elasticEndSteps', ga.elasticEndSteps, 0)
+  whole('ga.waitSteps', ga.waitSteps, 0)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
   for (const [name, slacks] of [['ga.elasticSlacks', ga.elasticSlacks], ['ga.looseElasticSlacks', ga.looseElasticSlacks], ['ga.chargedElasticSlacks', ga.chargedElasticSlacks]] as const) {
     if (!Array.isArray(slacks) || slacks.some(s => !(s >= 0) || !Number.isFinite(s))) bad(name, slacks, 'a list of non-negative numbers')

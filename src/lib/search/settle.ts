@@ -1,7 +1,8 @@
 // Settling a near miss: the swap search (swap-search.ts), the slide search
 // (slide-search.ts) and the defer search (defer-search.ts) in turn, then the
-// elastic end search (end-search.ts), from the nearest miss of the split share
-// and the cut search, and from the GA's best when it stalls (ga.ts).
+// wait search (wait-search.ts) and the elastic end search (end-search.ts),
+// from the nearest miss of the split share and the cut search, and from the
+// GA's best when it stalls (ga.ts).
 
 import type {Evaluation} from './evaluator.js'
 import type {Ledger} from './ledger.js'
@@ -10,6 +11,7 @@ import {searchElasticEnd} from './end-search.js'
 import type {SplitTried} from './split-search.js'
 import {searchSlides} from './slide-search.js'
 import {nearestMiss, searchSwaps} from './swap-search.js'
+import {searchWaits} from './wait-search.js'
 
 /** Rounds of swaps, slides and deferrals that settle() makes at most. */
 const SETTLE_ROUNDS = 3
@@ -21,10 +23,13 @@ const SETTLE_ROUNDS = 3
  * nearest run on, fitter or not: it may leave the shared word off by the
  * updates the deferred accesses had lost, which the next round's swaps give
  * back), while a round changes the run. Then, from the fittest of those runs
- * whose shared words are all right while a hart's state is not, the elastic
- * end search, and the rounds again (without it) from its run nearest in the
- * shared word among those that leave every hart right. Returns every run
- * tried.
+ * whose shared words are all right while a hart's state is not (or, with
+ * none, the fittest whose hart state differs), and then from `from`, the
+ * wait search, and the rounds again from its nearest run; then, from the
+ * first of those, the
+ * elastic end search, and the rounds again from its run nearest in the
+ * shared word among those that leave every hart right. `endSearch` false:
+ * the rounds alone. Returns every run tried.
  */
 export async function settle(ledger: Ledger, from: Evaluation, endSearch = true): Promise<SplitTried[]> {
   const ga = ledger.settings.ga
@@ -51,22 +56,51 @@ export async function settle(ledger: Ledger, from: Evaluation, endSearch = true)
     }
     if (current === before) break
   }
-  if (endSearch && !ledger.found && ga.elasticEndSteps > 0) {
-    // The fittest run with every shared word right and a hart not: its end again, as an elastic pass.
-    let end: Evaluation | undefined
-    for (const run of [from, ...tried.map(t => t.evaluation)]) {
-      if (!run.found && run.sharedDelta === undefined && run.hartDelta && (!end || run.fitness > end.fitness)) end = run
-    }
-    const ended = end ? await searchElasticEnd(ledger, end, ga.elasticEndSteps) : []
-    tried.push(...ended)
-    // A cut that reached back into the harts' work can bring every hart right and leave a shared word off by the
-    // updates that work lost before: the swaps' and slides' to settle, from the run nearest in that word.
-    let harts: Evaluation | undefined
-    for (const {evaluation: run} of ended) {
-      if (!run.found && !run.hartDelta && run.sharedDelta !== undefined && (!harts || Math.abs(run.sharedDelta) < Math.abs(harts.sharedDelta!))) harts = run
-    }
-    if (harts && !ledger.found) tried.push(...(await settle(ledger, harts, false)))
+  if (!endSearch || ledger.found) return tried
+  // The fittest run with every shared word right and a hart not: where the wait search (else from the fittest run
+  // with a hart not) and the elastic end search start. The wait search first: it costs a few runs where the elastic
+  // end search costs tens.
+  let end: Evaluation | undefined
+  let off: Evaluation | undefined
+  for (const run of [from, ...tried.map(t => t.evaluation)]) {
+    if (run.found || !run.hartDelta) continue
+    if (run.sharedDelta === undefined && (!end || run.fitness > end.fitness)) end = run
+    if (!off || run.fitness > off.fitness) off = run
   }
+  // Then from the run settle() started from too: the rounds may have traded the hart's word for a shared one.
+  for (const waitFrom of new Set([end ?? off, from])) {
+    if (waitFrom?.hartDelta && !ledger.found && ga.waitSteps > 0) tried.push(...(await waitsAgain(ledger, waitFrom)))
+  }
+  if (end && !ledger.found && ga.elasticEndSteps > 0) tried.push(...(await elasticEndAgain(ledger, end)))
+  return tried
+}
+
+/**
+ * The elastic end search from `end`, and the rounds again from its run nearest
+ * in the shared word among those that leave every hart right: a cut that
+ * reached back into the harts' work can bring every hart right and leave a
+ * shared word off by the updates that work lost before.
+ */
+async function elasticEndAgain(ledger: Ledger, end: Evaluation): Promise<SplitTried[]> {
+  const ended = await searchElasticEnd(ledger, end, ledger.settings.ga.elasticEndSteps)
+  const tried = [...ended]
+  let harts: Evaluation | undefined
+  for (const {evaluation: run} of ended) {
+    if (!run.found && !run.hartDelta && run.sharedDelta !== undefined && (!harts || Math.abs(run.sharedDelta) < Math.abs(harts.sharedDelta!))) harts = run
+  }
+  if (harts && !ledger.found) tried.push(...(await settle(ledger, harts, false)))
+  return tried
+}
+
+/**
+ * The wait search from `from`, and the rounds again from its nearest run: a
+ * hart whose work ends elsewhere for a wait of another length, the wait made
+ * to fit, then the shared words that moved with it.
+ */
+async function waitsAgain(ledger: Ledger, from: Evaluation): Promise<SplitTried[]> {
+  const waits = await searchWaits(ledger, from, ledger.settings.ga.waitSteps)
+  const tried = [...waits.tried]
+  if (waits.nearest && !ledger.found) tried.push(...(await settle(ledger, waits.nearest, false)))
   return tried
 }
 
