@@ -21,7 +21,7 @@ const TURNS_PER_HART = 2
 /** Decisions the first try at each aim takes out (fewer if its turns have fewer). */
 const PROBE = 1024
 
-/** A run whose word came no nearer to its target than a quarter of the way is not worth settling from. */
+/** A run whose word is still more than a quarter of its first distance off is not worth settling from. */
 const NEAR_SHARE = 4
 
 /** Decisions a step puts into a turn at most. */
