@@ -16,6 +16,9 @@ import {searchWaits} from './wait-search.js'
 /** Rounds of swaps, slides and deferrals that settle() makes at most. */
 const SETTLE_ROUNDS = 3
 
+/** Runs of each wait search that the rounds start from again, at most. */
+const SETTLED_WAITS = 3
+
 /**
  * A near miss settled: the swap search while a shared word is off (from its
  * fittest run on), the slide search while it still is (from its nearest run
@@ -26,10 +29,10 @@ const SETTLE_ROUNDS = 3
  * whose shared words are all right while a hart's state is not (or, with
  * none, the fittest whose hart state differs), and then from `from`, the
  * wait search, and the rounds again from its nearest run; then, from the
- * first of those, the
- * elastic end search, and the rounds again from its run nearest in the
- * shared word among those that leave every hart right. `endSearch` false:
- * the rounds alone. Returns every run tried.
+ * first of those, the elastic end search, and the rounds again from its run
+ * nearest in the shared word among those that leave every hart right; then
+ * the rounds from the wait searches' next runs. `endSearch` false: the
+ * rounds alone. Returns every run tried.
  */
 export async function settle(ledger: Ledger, from: Evaluation, endSearch = true): Promise<SplitTried[]> {
   const ga = ledger.settings.ga
@@ -67,11 +70,29 @@ export async function settle(ledger: Ledger, from: Evaluation, endSearch = true)
     if (run.sharedDelta === undefined && (!end || run.fitness > end.fitness)) end = run
     if (!off || run.fitness > off.fitness) off = run
   }
-  // Then from the run settle() started from too: the rounds may have traded the hart's word for a shared one.
+  // Then from the run settle() started from too: the rounds may have traded the hart's word for a shared one. The
+  // rounds start again from the nearest run of each wait search, and from its others only after the elastic end search.
+  const later: Evaluation[] = []
   for (const waitFrom of new Set([end ?? off, from])) {
-    if (waitFrom?.hartDelta && !ledger.found && ga.waitSteps > 0) tried.push(...(await waitsAgain(ledger, waitFrom)))
+    if (!waitFrom?.hartDelta || ledger.found || ga.waitSteps === 0) continue
+    const waits = await searchWaits(ledger, waitFrom, ga.waitSteps)
+    tried.push(...waits.tried)
+    const [nearest, ...others] = waits.nearest
+    if (nearest) tried.push(...(await settleAgain(ledger, [nearest])))
+    later.push(...others.slice(0, SETTLED_WAITS - 1))
   }
   if (end && !ledger.found && ga.elasticEndSteps > 0) tried.push(...(await elasticEndAgain(ledger, end)))
+  tried.push(...(await settleAgain(ledger, later)))
+  return tried
+}
+
+/** The rounds again from each of `runs` in turn, until one finds the target or the search must stop. */
+async function settleAgain(ledger: Ledger, runs: readonly Evaluation[]): Promise<SplitTried[]> {
+  const tried: SplitTried[] = []
+  for (const run of runs) {
+    if (ledger.found || ledger.stopReason()) break
+    tried.push(...(await settle(ledger, run, false)))
+  }
   return tried
 }
 
@@ -89,18 +110,6 @@ async function elasticEndAgain(ledger: Ledger, end: Evaluation): Promise<SplitTr
     if (!run.found && !run.hartDelta && run.sharedDelta !== undefined && (!harts || Math.abs(run.sharedDelta) < Math.abs(harts.sharedDelta!))) harts = run
   }
   if (harts && !ledger.found) tried.push(...(await settle(ledger, harts, false)))
-  return tried
-}
-
-/**
- * The wait search from `from`, and the rounds again from its nearest run: a
- * hart whose work ends elsewhere for a wait of another length, the wait made
- * to fit, then the shared words that moved with it.
- */
-async function waitsAgain(ledger: Ledger, from: Evaluation): Promise<SplitTried[]> {
-  const waits = await searchWaits(ledger, from, ledger.settings.ga.waitSteps)
-  const tried = [...waits.tried]
-  if (waits.nearest && !ledger.found) tried.push(...(await settle(ledger, waits.nearest, false)))
   return tried
 }
 

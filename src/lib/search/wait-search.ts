@@ -38,13 +38,15 @@ const PER_BATCH = 2
 const AIM_STEPS = 5
 
 /**
- * A wait search: every run it made, and the one to settle from: of the runs
- * that brought a differing hart's word right, the nearest in the shared
- * word; without one, the run whose word came nearest.
+ * A wait search: every run it made, and the runs to settle from: those that
+ * brought a differing hart's word right, nearest in the shared word first
+ * (the number that made it right and its neighbours may leave the hart a
+ * decision off either way, so there can be several); without one, the run
+ * whose word came nearest.
  */
 export interface WaitResult {
   tried: SplitTried[]
-  nearest?: Evaluation
+  nearest: Evaluation[]
 }
 
 /**
@@ -71,11 +73,11 @@ export interface WaitResult {
  */
 export async function searchWaits(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'hartDeltas' | 'hartWords'>, steps: number): Promise<WaitResult> {
   const runs = new TriedRuns(ledger, steps)
-  let aligned: Evaluation | undefined
+  const aligned: Evaluation[] = []
   let near: {evaluation: Evaluation; delta: number} | undefined
   const done = (): WaitResult => {
-    const nearest = aligned ?? near?.evaluation
-    return {tried: runs.tried, ...(nearest ? {nearest} : {})}
+    const nearest = aligned.length > 0 ? aligned.sort((a, b) => distance(a) - distance(b)) : near ? [near.evaluation] : []
+    return {tried: runs.tried, nearest}
   }
   const path = base.taken
   if (!base.hartDeltas || !base.hartWords || !runs.room()) return done()
@@ -111,7 +113,7 @@ export async function searchWaits(ledger: Ledger, base: Pick<Evaluation, 'taken'
       }
       aim.tries.push({out, delta})
       if (delta === 0) {
-        if (!aligned || distance(evaluation) < distance(aligned)) aligned = evaluation
+        aligned.push(evaluation)
         // Right in its word, and maybe a decision off in all else (a spin's turn and the loop's differ in length): the
         // numbers on either side too, once.
         aim.neighbours ??= [out - 1, out + 1].filter(n => n <= aim.capacity && !aim.tries.some(t => t.out === n))
