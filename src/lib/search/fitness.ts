@@ -142,12 +142,12 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
   }
 }
 
-/** The signed difference, actual minus expected, of the aligned little-endian 32-bit words holding byte `offset`. */
 /** A word of a hart's state at the end of a run, run minus target (unsigned words); null where the offset holds no word. */
 export function hartWordDelta<S>(machine: MachineLike<S>, problem: IntervalProblem, hart: number, offset: number): number | null {
   return wordDelta(machine.hartState(hart), problem.target.harts[hart], offset) ?? null
 }
 
+/** The signed difference, actual minus expected, of the aligned little-endian 32-bit words holding byte `offset`. */
 function wordDelta(actual: Uint8Array, expected: Uint8Array, offset: number): number | undefined {
   const at = offset & ~3
   if (at + 4 > actual.length || at + 4 > expected.length) return undefined

@@ -77,7 +77,7 @@ export async function settle(ledger: Ledger, from: Evaluation, endSearch = true)
     if (!waitFrom?.hartDelta || ledger.found || ga.waitSteps === 0) continue
     const waits = await searchWaits(ledger, waitFrom, ga.waitSteps)
     tried.push(...waits.tried)
-    const [nearest, ...others] = waits.nearest
+    const [nearest, ...others] = waits.settleFrom
     if (nearest) tried.push(...(await settleAgain(ledger, [nearest])))
     later.push(...others.slice(0, SETTLED_WAITS - 1))
   }

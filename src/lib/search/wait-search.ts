@@ -46,7 +46,7 @@ const AIM_STEPS = 5
  */
 export interface WaitResult {
   tried: SplitTried[]
-  nearest: Evaluation[]
+  settleFrom: Evaluation[]
 }
 
 /**
@@ -76,8 +76,8 @@ export async function searchWaits(ledger: Ledger, base: Pick<Evaluation, 'taken'
   const aligned: Evaluation[] = []
   let near: {evaluation: Evaluation; delta: number} | undefined
   const done = (): WaitResult => {
-    const nearest = aligned.length > 0 ? aligned.sort((a, b) => distance(a) - distance(b)) : near ? [near.evaluation] : []
-    return {tried: runs.tried, nearest}
+    const settleFrom = aligned.length > 0 ? aligned.sort((a, b) => distance(a) - distance(b)) : near ? [near.evaluation] : []
+    return {tried: runs.tried, settleFrom}
   }
   const path = base.taken
   if (!base.hartDeltas || !base.hartWords || !runs.room()) return done()
