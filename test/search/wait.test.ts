@@ -76,10 +76,11 @@ async function searchedFrom(runner: IntervalRunner<unknown>, miss: Evaluation) {
 
 t.test('a wait of another length: hart 1 spun longer before the start and its loop ends short', async t => {
   const {sim, start} = raceAtStart()
+  // The recording: hart 0 yields at its first access to the shared page, hart 1 waits 400 turns, then the harts count
+  // by a secret schedule, and past its end each runs on to its budget. The miss: hart 1 waited 650 turns.
+  const scheduleOf = (seed: number) => (turns: number) => Uint8Array.from([YIELD, ...new Array<number>(turns).fill(CONTINUE), YIELD, ...secretPath(seed, 1500)])
   for (const seed of [1, 2, 3, 4]) {
-    // The recording: hart 0 yields at its first access to the shared page, hart 1 waits 400 turns, then the harts
-    // count by a secret schedule, and past its end each runs on to its budget. The miss: hart 1 waited 650 turns.
-    const schedule = (turns: number) => Uint8Array.from([YIELD, ...new Array<number>(turns).fill(CONTINUE), YIELD, ...secretPath(seed, 1500)])
+    const schedule = scheduleOf(seed)
     const {runner} = intervalOf(sim, start, 6000, schedule(400))
     const miss = runner.evaluate({path: schedule(650)})
     t.equal(miss.found, false)
@@ -90,9 +91,13 @@ t.test('a wait of another length: hart 1 spun longer before the start and its lo
     if (found) t.equal(runner.evaluate({path: found.taken}).fitness, 1, 'the found path replays to the target')
     t.ok(settled, `seed ${seed}: settle() finds it`)
   }
-  const {runner} = intervalOf(sim, start, 6000, Uint8Array.of(YIELD))
+  // A miss it would search (a hart's word off), given no runs.
+  const schedule = scheduleOf(1)
+  const {runner} = intervalOf(sim, start, 6000, schedule(400))
+  const miss = runner.evaluate({path: schedule(650)})
+  t.ok(miss.hartDelta, 'the miss has a hart off')
   const ledger = new Ledger(new LocalEvaluator(runner), resolveSettings({seed: 1}))
-  t.same((await searchWaits(ledger, runner.evaluate({path: Uint8Array.of(CONTINUE)}), 0)).tried, [], 'no runs when given none')
+  t.same((await searchWaits(ledger, miss, 0)).tried, [], 'no runs when given none')
 })
 
 t.test('a last read later in the other\'s work: hart 0 did 40 more accesses before hart 1 last yielded', async t => {
