@@ -85,17 +85,53 @@ const ELASTIC_END_SLACKS = [1, 0.001] as const
  * end, the running hart yields there, and an elastic tail takes it from
  * there, for d = 1, 2, 4, ... (a cut inside the harts' last work keeps their
  * order at the end, one further back changes it), at most `steps` runs, in
- * batches of two, until one reaches the target. Returns every run tried.
+ * batches of two, until one reaches the target. Where the harts take turns
+ * of a decision or two there (both in their loops, or one spinning at a
+ * barrier while the other counts), the hart that yields at the cut decides
+ * who runs first after it, so the cut is also made at the hand-over just
+ * before it, where the other hart yields. Returns every run tried.
  */
 export async function searchElasticEnd(ledger: Ledger, base: Pick<Evaluation, 'taken'>, steps: number): Promise<SplitTried[]> {
   const runs = new TriedRuns(ledger, steps)
   const path = base.taken
-  for (let back = 1; back < path.length && runs.room() && !ledger.found; back *= 2) {
-    const cut = new Uint8Array(path.length - back + 1)
-    cut.set(path.subarray(0, path.length - back))
-    cut[cut.length - 1] = YIELD
-    const candidates = ELASTIC_END_SLACKS.map(slack => ({path: cut, tail: {kind: 'elastic', slack} as const})).slice(0, runs.left)
-    await runs.run(candidates)
+  if (!runs.room()) return runs.tried
+  const [start] = await runs.run([{path, handovers: true}])
+  const at = start.found ? undefined : start.handovers?.at
+  if (!at) return runs.tried
+  for (const cut of elasticEndCuts(path.length, at)) {
+    if (!runs.room() || ledger.found) break
+    const cutPath = new Uint8Array(cut + 1)
+    cutPath.set(path.subarray(0, cut))
+    cutPath[cut] = YIELD
+    await runs.run(ELASTIC_END_SLACKS.map(slack => ({path: cutPath, tail: {kind: 'elastic', slack} as const})).slice(0, runs.left))
   }
   return runs.tried
+}
+
+/**
+ * Where the elastic end search cuts a run of `length` decisions whose
+ * hand-overs are at `at` (the indices of the yields, in order): d before the
+ * end for d = 1, 2, 4, ..., and after each, when a hand-over lies at most
+ * d / 2 before it (turns of a decision or two), at that hand-over, where
+ * the hart before yields. A cut is an index into the path: the decisions
+ * before it are kept and the hart deciding there yields.
+ */
+export function elasticEndCuts(length: number, at: ArrayLike<number>): number[] {
+  const cuts: number[] = []
+  const seen = new Set<number>()
+  const add = (cut: number): void => {
+    if (cut >= 0 && !seen.has(cut)) {
+      seen.add(cut)
+      cuts.push(cut)
+    }
+  }
+  let i = at.length - 1
+  for (let back = 1; back < length; back *= 2) {
+    const cut = length - back
+    add(cut)
+    // The last hand-over before the cut: the hart deciding at the cut took over there.
+    while (i >= 0 && at[i] >= cut) i--
+    if (i >= 0 && cut - at[i] <= Math.max(1, back / 2)) add(at[i])
+  }
+  return cuts
 }

@@ -97,6 +97,12 @@ export interface Evaluation {
    */
   sharedDelta?: number
   /**
+   * True when sharedDelta is not the busiest shared word's: that word is
+   * right, and another shared word differs (a lock a hart holds at the
+   * checkpoint, a barrier's flag).
+   */
+  sharedElsewhere?: boolean
+  /**
    * Where a hart's state differs: the first such hart, and its first
    * differing 32-bit word, run minus target (unsigned words), e.g. the last
    * value the hart read from a counter. The defer search goes by it, less

@@ -30,11 +30,17 @@ export interface SharedWord {
   offset: number
 }
 
+/** Words that end an interval holding a value this far above RAM_BASE are pointers into the machine's RAM, not counts. */
+const POINTER_SPAN = 2 ** 30
+
 /**
- * The word of the interval's shared pages that the recording changed most,
- * from checkpoint k (`start`, a page's content there) to k+1: where harts
- * lose updates to a counter, the counter. A lock or a barrier flag changes
- * by one; a counter by every update that was not lost. Undefined where the
+ * The word of the interval's shared pages that the recording changed most
+ * (as a signed 32-bit difference), from checkpoint k (`start`, a page's
+ * content there) to k+1: where harts lose updates to a counter, the counter.
+ * A lock or a barrier flag changes by one; a counter by every update that was
+ * not lost. A word that comes to point into RAM is left out: a heap pointer
+ * set at boot changes by more than any count (race's first loop interval,
+ * where hart 0 sets up its heap and then counts). Undefined where the
  * recording changed no shared word.
  */
 export function busiestSharedWord(problem: IntervalProblem, start: (page: number) => Uint8Array): SharedWord | undefined {
@@ -44,7 +50,9 @@ export function busiestSharedWord(problem: IntervalProblem, start: (page: number
     const before = start(page)
     const after = problem.target.page(page)
     for (let offset = 0; offset + 4 <= Math.min(before.length, after.length); offset += 4) {
-      const change = Math.abs(wordAt(after, offset) - wordAt(before, offset))
+      const value = wordAt(after, offset)
+      if (value >= RAM_BASE && value < RAM_BASE + POINTER_SPAN) continue
+      const change = Math.abs((value - wordAt(before, offset)) | 0)
       if (change > 0 && (!best || change > best.change)) best = {word: {page, offset}, change}
     }
   }
@@ -101,6 +109,8 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
       else if (sharedDelta === undefined) sharedDelta = wordDelta(actual, expected, differs)
     }
   }
+  // The busiest word right and another shared word off (a lock held at the checkpoint): said, for the searches that go by the busiest word.
+  const sharedElsewhere = sharedDelta !== undefined && trackedDelta === undefined && tracked !== undefined
   if (trackedDelta !== undefined) sharedDelta = trackedDelta
 
   const stateExact = tally.matchingUnits === tally.units
@@ -137,6 +147,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
     ...(outcome.divergence ? {divergence: outcome.divergence} : {}),
     ...(firstDifference ? {firstDifference} : {}),
     ...(sharedDelta !== undefined ? {sharedDelta} : {}),
+    ...(sharedElsewhere ? {sharedElsewhere} : {}),
     ...(hartDelta ? {hartDelta, hartDeltas, hartWords} : {}),
     ...(outcome.handovers ? {handovers: outcome.handovers} : {}),
   }

@@ -591,7 +591,21 @@ export class IntervalRunner<Snapshot = unknown> {
 
   /** The recorded time (see pace.ts) at which the hart runs its next instruction, its pace position `shift` ahead of its retired count. */
   private paceTime(hart: number, shift?: readonly number[]): number {
-    return this.pace.timeAt(hart, this.machine.retired(hart) + (shift?.[hart] ?? 0))
+    return this.pace.timeAt(hart, this.machine.retired(hart) + this.ahead(hart, shift))
+  }
+
+  /**
+   * How far the hart's pace position is ahead of its retired count: its
+   * `shift`, but never past the end of its budget. A hart placed at another's
+   * time while it waited, whose path then ran that wait's turns after all (a
+   * prefix of a run with every spin turn in it, as the elastic end search
+   * cuts), would otherwise count that time twice and stand past its end: a
+   * pace that yields at every decision point, whatever the slack.
+   */
+  private ahead(hart: number, shift?: readonly number[]): number {
+    const shifted = shift?.[hart] ?? 0
+    if (shifted <= 0) return shifted
+    return Math.max(0, Math.min(shifted, this.startRetired[hart] + this.problem.budgets[hart] - this.machine.retired(hart)))
   }
 
   /**
@@ -605,7 +619,7 @@ export class IntervalRunner<Snapshot = unknown> {
     const skew = tail.skew ?? 0
     const slowest = this.slowestOther(hart, done, skew, shift)
     if (slowest === Infinity) return Infinity
-    return this.pace.retiredBy(hart, slowest + tail.slack - skew * hart) + 1 - (shift?.[hart] ?? 0)
+    return this.pace.retiredBy(hart, slowest + tail.slack - skew * hart) + 1 - this.ahead(hart, shift)
   }
 
   private tailDecision(tail: ContinueOrPace, hart: number, done: boolean[], write: boolean): number {

@@ -67,7 +67,7 @@ export async function settle(ledger: Ledger, from: Evaluation, endSearch = true)
   let off: Evaluation | undefined
   for (const run of [from, ...tried.map(t => t.evaluation)]) {
     if (run.found || !run.hartDelta) continue
-    if (run.sharedDelta === undefined && (!end || run.fitness > end.fitness)) end = run
+    if ((run.sharedDelta === undefined || run.sharedElsewhere) && (!end || run.fitness > end.fitness)) end = run
     if (!off || run.fitness > off.fitness) off = run
   }
   // Then from the run settle() started from too: the rounds may have traded the hart's word for a shared one. The
@@ -97,20 +97,30 @@ async function settleAgain(ledger: Ledger, runs: readonly Evaluation[]): Promise
 }
 
 /**
- * The elastic end search from `end`, and the rounds again from its run nearest
- * in the shared word among those that leave every hart right: a cut that
- * reached back into the harts' work can bring every hart right and leave a
- * shared word off by the updates that work lost before.
+ * The elastic end search from `end`, and the rounds again from its run
+ * nearest in the busiest shared word, among those that leave every hart right
+ * if any do: a cut that reached back into the harts' work can bring every
+ * hart right and leave a shared word off by the updates that work lost
+ * before; or leave a hart a word off that follows from it (race's hart 0,
+ * holding the console lock to print the counter with the digits of another
+ * number).
  */
 async function elasticEndAgain(ledger: Ledger, end: Evaluation): Promise<SplitTried[]> {
   const ended = await searchElasticEnd(ledger, end, ledger.settings.ga.elasticEndSteps)
   const tried = [...ended]
-  let harts: Evaluation | undefined
+  let nearest: Evaluation | undefined
+  const rank = (run: Evaluation): [number, number] => [run.hartDelta ? 1 : 0, Math.abs(run.sharedDelta!)]
   for (const {evaluation: run} of ended) {
-    if (!run.found && !run.hartDelta && run.sharedDelta !== undefined && (!harts || Math.abs(run.sharedDelta) < Math.abs(harts.sharedDelta!))) harts = run
+    if (run.found || run.sharedDelta === undefined || run.sharedElsewhere) continue
+    if (!nearest || compareRanks(rank(run), rank(nearest)) < 0) nearest = run
   }
-  if (harts && !ledger.found) tried.push(...(await settle(ledger, harts, false)))
+  if (nearest && !ledger.found) tried.push(...(await settle(ledger, nearest, false)))
   return tried
+}
+
+function compareRanks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]
+  return 0
 }
 
 /** The fittest evaluation of `runs`, `than` unless one is fitter. */
