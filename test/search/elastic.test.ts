@@ -174,6 +174,17 @@ t.test('an elastic run reaches the end of a schedule that spun long, in one eval
   t.equal(runner.evaluate({path: second.path}).found, true, 'and the path, run from hart 0 as every path is, reaches the target')
   const prefix = elastic.taken.slice(0, 40)
   t.equal(runner.evaluate({path: prefix, tail: {kind: 'elastic', slack: 1}}).found, true, 'after a prefix of its own decisions too')
+  // A hart placed at the other's time while it waited, whose path then ran that wait's turns after all (a prefix of
+  // a run with every spin turn in it), is never put past the end of its budget: a pace position past it would have
+  // the hart yield at every decision point whatever the slack.
+  const ahead = (runner as unknown as {ahead(hart: number, shift?: readonly number[]): number}).ahead.bind(runner)
+  sim.restore(start)
+  t.equal(ahead(1, [0, 500]), 500, 'a shift within the budget stands')
+  t.equal(ahead(1, [0, 10 ** 9]), budgets[1], 'one past it ends at the budget (the hart has retired nothing yet)')
+  t.equal(ahead(1, [0, -3]), -3, 'a negative shift stands')
+  t.equal(ahead(1), 0, 'no shift: none')
+  sim.machine.runHart(1, {budget: 1000})
+  t.equal(ahead(1, [0, 10 ** 9]), budgets[1] - 1000, 'and less as the hart retires')
 })
 
 t.test('a charged elastic run puts a hart that leaves its last wait later in time, and its path replays as run', async t => {

@@ -3,7 +3,7 @@
 // the elastic end search, on race's end.
 import t from 'tap'
 import {blankProblem, bootRace, kernel, raceInterval, targetNow} from './race-loop.js'
-import {endMoves, searchElasticEnd, searchEnd} from '../../src/lib/search/end-search.js'
+import {elasticEndCuts, endMoves, searchElasticEnd, searchEnd} from '../../src/lib/search/end-search.js'
 import {IntervalRunner} from '../../src/lib/search/interval.js'
 import {readSymbols} from '../../src/lib/replay/symbols.js'
 import {PAGE_SHIFT, RAM_BASE} from '../../src/lib/sim/hart-env.js'
@@ -17,6 +17,15 @@ t.test('the moves of the last yields: each by -2, 2, -1 and 1 decisions, never p
   t.same(endMoves(pathFromString('1101101'), 1).map(pathToString), ['1100111', '1101011', '1101110'])
   t.same(endMoves(pathFromString('0000'), 4).map(pathToString), [], 'no room between yields')
   t.same(endMoves(pathFromString('111'), 4), [], 'no yield')
+})
+
+t.test('the elastic end search cuts d before the end for d = 1, 2, 4, ..., and at the hand-over just before where turns are short', async t => {
+  // Turns of a decision each near the end (harts in their loops, or one spinning while the other counts): each cut
+  // and the hand-over before it, where the other hart yields.
+  t.same(elasticEndCuts(20, [3, 10, 15, 16, 17, 18]), [19, 18, 17, 16, 15, 12, 10, 4, 3])
+  // One long turn: the hand-over far before a cut is left out until the cuts come near it.
+  t.same(elasticEndCuts(100, [10]), [99, 98, 96, 92, 84, 68, 36, 10])
+  t.same(elasticEndCuts(4, []), [3, 2], 'no hand-overs')
 })
 
 t.test('a run whose last hand-over came a decision or two off is brought back to the recording\'s end', async t => {

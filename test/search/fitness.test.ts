@@ -70,6 +70,24 @@ t.test('the shared word a run reports is the one the recording changed most, whe
   t.equal(evaluation.sharedDelta, -100, 'the counter, 100 updates short, not the lock before it')
   t.equal(scoreShared(sharedPage({0x8: 0, 0x40: 1400}), target).evaluation.sharedDelta, -1, 'without it: the first differing word')
   t.equal(scoreShared(sharedPage({0x8: 0, 0x40: 1500}), target, start).evaluation.sharedDelta, -1, 'the counter right: the first differing word')
+  t.equal(scoreShared(sharedPage({0x8: 0, 0x40: 1500}), target, start).evaluation.sharedElsewhere, true, 'and says so')
+  t.notOk(scoreShared(sharedPage({0x8: 0, 0x40: 1400}), target, start).evaluation.sharedElsewhere, 'not when it is the counter')
+  t.notOk(scoreShared(sharedPage({0x8: 0, 0x40: 1500}), target).evaluation.sharedElsewhere, 'nor without a tracked word')
   t.equal(scoreShared(target, target, start).evaluation.sharedDelta, undefined, 'nothing differs')
   t.equal(busiestSharedWord({sharedPages: new Set([0]), target: {dirtyPages: new Set(), page: () => target}} as unknown as IntervalProblem, () => start), undefined, 'a page the recording did not write')
+})
+
+t.test('a word that comes to point into RAM is no count, and a count goes down as well as up', async t => {
+  // race's first loop interval: hart 0 sets its heap pointer (+0x10) at boot, then the harts count (+0x40).
+  const start = sharedPage({0x10: 0, 0x40: 0, 0x50: 0})
+  const target = sharedPage({0x10: 0x8002_1000, 0x40: 399_408, 0x50: 0})
+  t.same(scoreShared(target, target, start).tracked, {page: 0, offset: 0x40}, 'the counter, not the heap pointer')
+  const run = sharedPage({0x10: 0x8002_1000, 0x40: 400_000, 0x50: 0})
+  t.equal(scoreShared(run, target, start).evaluation.sharedDelta, 592, 'the counter, 592 updates that were not lost')
+  // A word taken from 0 down to -5 changed by 5, not by four billion: a counter that went up by 7 changed more.
+  const zero = sharedPage({0x10: 0, 0x40: 0})
+  const after = sharedPage({0x10: 0xffff_fffb, 0x40: 7})
+  t.same(scoreShared(after, after, zero).tracked, {page: 0, offset: 0x40}, 'up by 7 is more than down by 5')
+  const more = sharedPage({0x10: 0xffff_fff8, 0x40: 7})
+  t.same(scoreShared(more, more, zero).tracked, {page: 0, offset: 0x10}, 'down by 8 is more than up by 7')
 })
