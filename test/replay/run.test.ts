@@ -34,7 +34,7 @@ t.test('run --json reports each phase, and a log already there is refused withou
   t.equal(run.status, 0, run.stderr)
   const report = JSON.parse(run.stdout)
   t.ok(report.recordSeconds > 0 && report.searchSeconds >= 0 && report.replaySeconds > 0)
-  t.ok(report.search.length > 0 && report.search.every((r: {found: boolean}) => r.found), 'every interval found')
+  t.ok(report.search.length > 0 && report.search.every((r: {found: boolean}) => r.found), `every interval found: ${JSON.stringify(report.search.filter((r: {found: boolean}) => !r.found))}`)
   t.equal(report.replay.verifiedCheckpoints, report.search.length)
 })
 
