@@ -134,7 +134,7 @@ export const DEFAULT_GA: GaSettings = {
   swapSteps: 48,
   slideSteps: 48,
   endSteps: 32,
-  elasticEndSteps: 40,
+  elasticEndSteps: 64,
   waitSteps: 32,
   deferSteps: 48,
 }
