@@ -72,9 +72,10 @@ export function endMoves(path: Path, count: number): Path[] {
 const ELASTIC_END_SLACKS = [1, 0.001] as const
 
 /**
- * The elastic end search: a near miss whose shared words are all right while
- * a hart ends somewhere else, because the harts reached a barrier at the end
- * of their work in another order than the recording. race's last interval:
+ * The elastic end search: a near miss whose busiest shared word is right (a
+ * lock may still be held) while a hart ends somewhere else, because the
+ * harts reached a barrier at the end of their work in another order than
+ * the recording. race's last interval:
  * in the recording hart 0 finished its loop first and spun at the done
  * barrier (then the host took its core for 5 ms) while hart 1 finished; in
  * the GA's best, with the counter right, hart 1 finished first and spun, so

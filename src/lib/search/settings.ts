@@ -76,8 +76,8 @@ export interface GaSettings {
   endSteps: number
   /**
    * Runs at most spent, each time, on the elastic end search (see
-   * end-search.ts): a near miss whose shared words are right and a hart's
-   * state is not, its end run again as an elastic pass from cuts further and
+   * end-search.ts): a near miss whose busiest shared word is right and a
+   * hart's state is not, its end run again as an elastic pass from cuts further and
    * further back; 0 turns it off.
    */
   elasticEndSteps: number

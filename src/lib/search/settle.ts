@@ -26,12 +26,12 @@ const SETTLED_WAITS = 3
  * nearest run on, fitter or not: it may leave the shared word off by the
  * updates the deferred accesses had lost, which the next round's swaps give
  * back), while a round changes the run. Then, from the fittest of those runs
- * whose shared words are all right while a hart's state is not (or, with
+ * whose busiest shared word is right while a hart's state is not (or, with
  * none, the fittest whose hart state differs), and then from `from`, the
  * wait search, and the rounds again from its nearest run; then, from the
  * first of those, the elastic end search, and the rounds again from its run
- * nearest in the shared word among those that leave every hart right; then
- * the rounds from the wait searches' next runs. `endSearch` false: the
+ * nearest in the busiest shared word (see elasticEndAgain); then the rounds
+ * from the wait searches' next runs. `endSearch` false: the
  * rounds alone. Returns every run tried.
  */
 export async function settle(ledger: Ledger, from: Evaluation, endSearch = true): Promise<SplitTried[]> {
@@ -60,7 +60,7 @@ export async function settle(ledger: Ledger, from: Evaluation, endSearch = true)
     if (current === before) break
   }
   if (!endSearch || ledger.found) return tried
-  // The fittest run with every shared word right and a hart not: where the wait search (else from the fittest run
+  // The fittest run with the busiest shared word right and a hart not: where the wait search (else from the fittest run
   // with a hart not) and the elastic end search start. The wait search first: it costs a few runs where the elastic
   // end search costs tens.
   let end: Evaluation | undefined
@@ -109,18 +109,15 @@ async function elasticEndAgain(ledger: Ledger, end: Evaluation): Promise<SplitTr
   const ended = await searchElasticEnd(ledger, end, ledger.settings.ga.elasticEndSteps)
   const tried = [...ended]
   let nearest: Evaluation | undefined
-  const rank = (run: Evaluation): [number, number] => [run.hartDelta ? 1 : 0, Math.abs(run.sharedDelta!)]
+  // Every hart right before a hart a word off, then nearer in the busiest word.
+  const nearer = (run: Evaluation, than: Evaluation): boolean =>
+    !run.hartDelta !== !than.hartDelta ? !run.hartDelta : Math.abs(run.sharedDelta!) < Math.abs(than.sharedDelta!)
   for (const {evaluation: run} of ended) {
     if (run.found || run.sharedDelta === undefined || run.sharedElsewhere) continue
-    if (!nearest || compareRanks(rank(run), rank(nearest)) < 0) nearest = run
+    if (!nearest || nearer(run, nearest)) nearest = run
   }
   if (nearest && !ledger.found) tried.push(...(await settle(ledger, nearest, false)))
   return tried
-}
-
-function compareRanks(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i]
-  return 0
 }
 
 /** The fittest evaluation of `runs`, `than` unless one is fitter. */
