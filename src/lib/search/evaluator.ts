@@ -52,7 +52,10 @@ export interface Candidate {
  * held back its next access to a shared page, a write when `held[i]` is 1 (a
  * read when 0), and the hart that ran next, `next[i]`, went on with the
  * access it had held back when it last yielded: a write (1), a read (0), or
- * unknown (2: it had not yielded in this run).
+ * unknown (2: it had not yielded in this run). The yielding hart had then
+ * retired `retired[i]` instructions since the interval's start and stood at
+ * `pc[i]` (0 where the machine cannot say): a hart's yields at one pc a loop's
+ * length apart are the turns of a spin.
  */
 export interface Handovers {
   at: Uint32Array
@@ -60,6 +63,8 @@ export interface Handovers {
   next: Uint8Array
   held: Uint8Array
   nextHeld: Uint8Array
+  retired: Uint32Array
+  pc: Uint32Array
 }
 
 /** How a run of an interval ended. */

@@ -15,7 +15,7 @@ import {SeededRandom} from './prng.js'
 import type {GaSettings} from './settings.js'
 import {searchCut, searchSplit, type SplitTried} from './split-search.js'
 import {searchEnd} from './end-search.js'
-import {fittest, settle} from './settle.js'
+import {fittest, settle, settleSpins} from './settle.js'
 import {nearestMiss} from './swap-search.js'
 
 interface Individual {
@@ -39,6 +39,7 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
   // The runs the settle and end searches started from, by path: a stall on the same best does not repeat them.
   const settledFrom = new Set<Path>()
   const endedFrom = new Set<Path>()
+  const spunFrom = new Set<Path>()
   for (;;) {
     const stop = ledger.stopReason()
     if (stop) return ledger.result('ga', stop)
@@ -46,6 +47,12 @@ export async function geneticSearch(ledger: Ledger): Promise<SearchResult> {
       // No run reached a decision point: there is only one schedule and it is not the target.
       return ledger.result('ga', 'exhausted')
     }
+    // From the best run of all too: the settling searches' runs stay out of the population.
+    for (const from of new Set([ledger.best ?? population[0].evaluation, population[0].evaluation])) {
+      const spun = ledger.found ? undefined : await spinFromBest(ledger, from, population[0], spunFrom)
+      if (spun) population = rank([...population.slice(0, -1), spun])
+    }
+    if (ledger.found) continue
 
     const elites = population.slice(0, ga.eliteCount)
     const children: Candidate[] = []
@@ -215,6 +222,20 @@ async function endFromBest(ledger: Ledger, best: Individual, endedFrom: Set<Path
 function fittestIfBetter(tried: readonly SplitTried[], best: Individual): Individual | undefined {
   const fitter = fittest(tried, best.evaluation)
   return fitter === best.evaluation ? undefined : toIndividual(fitter, {path: fitter.taken})
+}
+
+/**
+ * The spin search (and settling from its nearer runs) from a run (a new
+ * best) whose shared words are all right while a hart's state is not, once
+ * per path: a hart a few instructions off in its loop is a near miss the
+ * GA's flips do not mend, and waiting for a stall could take the whole time
+ * limit. Its fittest run joins the population (in place of the worst) when
+ * it is fitter than the population's best.
+ */
+async function spinFromBest(ledger: Ledger, run: Evaluation, best: Individual, spunFrom: Set<Path>): Promise<Individual | undefined> {
+  if (ledger.settings.ga.spinSteps === 0 || !run.hartDelta || run.sharedDelta !== undefined || spunFrom.has(run.taken)) return undefined
+  spunFrom.add(run.taken)
+  return fittestIfBetter(await settleSpins(ledger, run), best)
 }
 
 /**

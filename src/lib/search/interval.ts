@@ -62,6 +62,8 @@ export interface MachineLike<Snapshot = unknown> {
   readonly hartCount: number
   /** Instructions the hart has retired, counted from boot as the event log counts them. */
   retired(hart: number): number
+  /** The hart's pc now. */
+  pc?(hart: number): number
   /** Run one hart until its budget, a decision point, sleep, halt or divergence. Logged events are delivered at their counts. */
   runHart(hart: number, options: RunHartOptions): HartStop
   /** The hart is in WFI and no interrupt or due event can wake it. */
@@ -282,7 +284,7 @@ export class IntervalRunner<Snapshot = unknown> {
           pending[hart] = true
           if (bit === YIELD) {
             current = this.nextRunnable(hart, done)
-            handovers?.yielded(index, hart, current, atWrite)
+            handovers?.yielded(index, hart, current, atWrite, machine.retired(hart) - this.startRetired[hart], machine.pc?.(hart) ?? 0)
           }
         }
       }
@@ -749,6 +751,8 @@ class HandoverLog {
   private next: number[] = []
   private held: number[] = []
   private nextHeld: number[] = []
+  private retired: number[] = []
+  private pc: number[] = []
   /** Per hart, the access it holds back since its last yield: 1 a write, 0 a read, HELD_UNKNOWN none known. */
   private readonly holding: number[]
 
@@ -756,9 +760,11 @@ class HandoverLog {
     this.holding = new Array<number>(harts).fill(HELD_UNKNOWN)
   }
 
-  /** `hart` yielded at decision `at`, holding back a write or a read; `next` runs now (the same hart if no other can). */
-  yielded(at: number, hart: number, next: number, write: boolean): void {
+  /** `hart` yielded at decision `at`, holding back a write or a read, with `retired` instructions of the interval run and at `pc`; `next` runs now (the same hart if no other can). */
+  yielded(at: number, hart: number, next: number, write: boolean, retired: number, pc: number): void {
     if (next !== hart) {
+      this.retired.push(retired)
+      this.pc.push(pc)
       this.at.push(at)
       this.hart.push(hart)
       this.next.push(next)
@@ -777,6 +783,7 @@ class HandoverLog {
     return {
       at: Uint32Array.from(this.at), hart: Uint8Array.from(this.hart), next: Uint8Array.from(this.next),
       held: Uint8Array.from(this.held), nextHeld: Uint8Array.from(this.nextHeld),
+      retired: Uint32Array.from(this.retired), pc: Uint32Array.from(this.pc),
     }
   }
 }

@@ -216,7 +216,7 @@ function keyOf(candidate: Candidate): string {
 
 /** The bytes of decisions a remembered run holds. */
 function pathBytes(evaluation: Evaluation): number {
-  return evaluation.taken.length + (evaluation.elasticDecisions?.length ?? 0) + 8 * (evaluation.handovers?.at.length ?? 0)
+  return evaluation.taken.length + (evaluation.elasticDecisions?.length ?? 0) + 16 * (evaluation.handovers?.at.length ?? 0)
 }
 
 /** Candidates per worker in each piece of evaluateUntilStop: two keep a worker busy while the next is handed out. */

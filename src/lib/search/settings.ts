@@ -88,6 +88,12 @@ export interface GaSettings {
    * turns it off.
    */
   waitSteps: number
+  /**
+   * Runs at most spent, each time, on the spin search (see spin-search.ts):
+   * a near miss whose hart ends a few instructions off, turns traded between
+   * the spin loops it waited in; 0 turns it off.
+   */
+  spinSteps: number
   /** Probability that a child of a pace-following parent is that parent changed at one point and paced after it (see ga.ts). */
   paceChildRate: number
 }
@@ -136,6 +142,7 @@ export const DEFAULT_GA: GaSettings = {
   endSteps: 32,
   elasticEndSteps: 64,
   waitSteps: 32,
+  spinSteps: 16,
   deferSteps: 48,
 }
 
@@ -194,6 +201,7 @@ export function resolveSettings(input: SearchSettingsInput = {}): SearchSettings
   whole('ga.deferSteps', ga.deferSteps, 0)
   whole('ga.elasticEndSteps', ga.elasticEndSteps, 0)
   whole('ga.waitSteps', ga.waitSteps, 0)
+  whole('ga.spinSteps', ga.spinSteps, 0)
   if (!Array.isArray(ga.paceSkews) || ga.paceSkews.some(s => !Number.isFinite(s))) bad('ga.paceSkews', ga.paceSkews, 'a list of numbers')
   for (const [name, slacks] of [['ga.elasticSlacks', ga.elasticSlacks], ['ga.looseElasticSlacks', ga.looseElasticSlacks], ['ga.chargedElasticSlacks', ga.chargedElasticSlacks]] as const) {
     if (!Array.isArray(slacks) || slacks.some(s => !(s >= 0) || !Number.isFinite(s))) bad(name, slacks, 'a list of non-negative numbers')

@@ -10,6 +10,7 @@ import {searchDefer} from './defer-search.js'
 import {searchElasticEnd} from './end-search.js'
 import type {SplitTried} from './split-search.js'
 import {searchSlides} from './slide-search.js'
+import {searchSpins} from './spin-search.js'
 import {nearestMiss, searchSwaps} from './swap-search.js'
 import {searchWaits} from './wait-search.js'
 
@@ -18,6 +19,9 @@ const SETTLE_ROUNDS = 3
 
 /** Runs of each wait search that the rounds start from again, at most. */
 const SETTLED_WAITS = 3
+
+/** Runs of the spin search that settle() starts from again, at most. */
+const SETTLED_SPINS = 2
 
 /**
  * A near miss settled: the swap search while a shared word is off (from its
@@ -31,10 +35,12 @@ const SETTLED_WAITS = 3
  * wait search, and the rounds again from its nearest run; then, from the
  * first of those, the elastic end search, and the rounds again from its run
  * nearest in the busiest shared word (see elasticEndAgain); then the rounds
- * from the wait searches' next runs. `endSearch` false: the
- * rounds alone. Returns every run tried.
+ * from the wait searches' next runs. Before the elastic end search, from the
+ * same run, the spin search (unless `spins` is false), and all of this again
+ * from its runs that brought the hart nearer, without the spin search.
+ * `endSearch` false: the rounds alone. Returns every run tried.
  */
-export async function settle(ledger: Ledger, from: Evaluation, endSearch = true): Promise<SplitTried[]> {
+export async function settle(ledger: Ledger, from: Evaluation, endSearch = true, spins = true): Promise<SplitTried[]> {
   const ga = ledger.settings.ga
   const tried: SplitTried[] = []
   let current = from
@@ -63,13 +69,7 @@ export async function settle(ledger: Ledger, from: Evaluation, endSearch = true)
   // The fittest run with the busiest shared word right and a hart not: where the wait search (else from the fittest run
   // with a hart not) and the elastic end search start. The wait search first: it costs a few runs where the elastic
   // end search costs tens.
-  let end: Evaluation | undefined
-  let off: Evaluation | undefined
-  for (const run of [from, ...tried.map(t => t.evaluation)]) {
-    if (run.found || !run.hartDelta) continue
-    if ((run.sharedDelta === undefined || run.sharedElsewhere) && (!end || run.fitness > end.fitness)) end = run
-    if (!off || run.fitness > off.fitness) off = run
-  }
+  const {end, off} = endRuns([from, ...tried.map(t => t.evaluation)])
   // Then from the run settle() started from too: the rounds may have traded the hart's word for a shared one. The
   // rounds start again from the nearest run of each wait search, and from its others only after the elastic end search.
   const later: Evaluation[] = []
@@ -81,9 +81,49 @@ export async function settle(ledger: Ledger, from: Evaluation, endSearch = true)
     if (nearest) tried.push(...(await settleAgain(ledger, [nearest])))
     later.push(...others.slice(0, SETTLED_WAITS - 1))
   }
+  if (spins && !ledger.found && ga.spinSteps > 0) {
+    // A hart a few instructions off in its loop: turns traded between its waits, from the fittest such run now (the
+    // wait searches' runs among them) and from `from`; then everything again from the runs that brought the hart
+    // nearer (the wait and elastic end searches too, but no further trades).
+    const now = endRuns([from, ...tried.map(t => t.evaluation)])
+    for (const spinFrom of new Set([now.end ?? now.off, from])) {
+      if (spinFrom?.hartDelta && !ledger.found) tried.push(...(await settleSpins(ledger, spinFrom)))
+    }
+  }
   if (end && !ledger.found && ga.elasticEndSteps > 0) tried.push(...(await elasticEndAgain(ledger, end)))
   tried.push(...(await settleAgain(ledger, later)))
   return tried
+}
+
+/**
+ * The spin search from `from`, and settle() from each of its runs that
+ * brought the hart nearer (at most SETTLED_SPINS), with the wait and elastic
+ * end searches but no further spin search. Returns every run tried.
+ */
+export async function settleSpins(ledger: Ledger, from: Evaluation): Promise<SplitTried[]> {
+  const spun = await searchSpins(ledger, from, ledger.settings.ga.spinSteps)
+  const tried = [...spun.tried]
+  for (const run of spun.settleFrom.slice(0, SETTLED_SPINS)) {
+    if (ledger.found || ledger.stopReason()) break
+    tried.push(...(await settle(ledger, run, true, false)))
+  }
+  return tried
+}
+
+/**
+ * Of `runs`, the fittest whose busiest shared word is right (or that has
+ * none) while a hart's state is not (`end`), and the fittest whose hart
+ * state differs (`off`).
+ */
+function endRuns(runs: readonly Evaluation[]): {end?: Evaluation; off?: Evaluation} {
+  let end: Evaluation | undefined
+  let off: Evaluation | undefined
+  for (const run of runs) {
+    if (run.found || !run.hartDelta) continue
+    if ((run.sharedDelta === undefined || run.sharedElsewhere) && (!end || run.fitness > end.fitness)) end = run
+    if (!off || run.fitness > off.fitness) off = run
+  }
+  return {...(end ? {end} : {}), ...(off ? {off} : {})}
 }
 
 /** The rounds again from each of `runs` in turn, until one finds the target or the search must stop. */

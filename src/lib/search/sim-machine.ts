@@ -80,6 +80,10 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
     return this.machine.harts[hart].instret
   }
 
+  pc(hart: number): number {
+    return this.machine.harts[hart].pc >>> 0
+  }
+
   runHart(hart: number, options: RunHartOptions): HartStop {
     // The machine itself lets a held-back access through on the next run, which is what allowPending asks for.
     this.sleptAt[hart] = -1
