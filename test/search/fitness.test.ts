@@ -91,3 +91,28 @@ t.test('a word that comes to point into RAM is no count, and a count goes down a
   const more = sharedPage({0x10: 0xffff_fff8, 0x40: 7})
   t.same(scoreShared(more, more, zero).tracked, {page: 0, offset: 0x10}, 'down by 8 is more than up by 7')
 })
+
+t.test('a hart whose pc is the first word that differs is said to be off in its pc, where the machine names the pc\'s offset', async t => {
+  // Hart states of three words: a header word, the pc, a register.
+  const state = (pc: number, reg: number) => new Uint8Array(Uint32Array.from([7, pc, reg]).buffer)
+  const page = new Uint8Array(64)
+  const run = (states: Uint8Array[], targets: Uint8Array[], pcOffset?: number) => {
+    const machine = {
+      hartCount: states.length,
+      hartState: (hart: number) => states[hart],
+      devices: () => new Map(),
+      dirtyPages: () => [],
+      page: () => page,
+      ...(pcOffset !== undefined ? {pcOffset} : {}),
+    } as unknown as MachineLike
+    const problem = {sharedPages: new Set<number>(), target: {harts: targets, devices: new Map(), dirtyPages: new Set(), page: () => page}} as unknown as IntervalProblem
+    const outcome: RunOutcome = {taken: new Uint8Array(0), end: 'complete', executed: 1, budget: 1, eventsMatched: 0, eventsTotal: 0}
+    return scoreRun(machine, problem, outcome)
+  }
+  const targets = [state(0x1000, 5), state(0x2000, 9)]
+  const pcOff = run([state(0x1000, 5), state(0x2004, 9)], targets, 4)
+  t.same(pcOff.hartPcOff, [false, true], 'hart 1 ends elsewhere in its code; hart 0 is right')
+  t.same(pcOff.hartDeltas, [0, 4])
+  t.same(run([state(0x1000, 6), state(0x2000, 9)], targets, 4).hartPcOff, [false, false], 'a register off is not the pc')
+  t.equal(run([state(0x1000, 5), state(0x2004, 9)], targets).hartPcOff, undefined, 'a machine that does not say where its pc is')
+})

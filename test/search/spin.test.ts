@@ -4,7 +4,7 @@
 // the release (2 instructions a turn), then at the start barrier (3 a turn).
 import t from 'tap'
 import {blankProblem, kernel, secretPath, targetNow} from './race-loop.js'
-import {searchSpins, spinWaits, trades, withTrade} from '../../src/lib/search/spin-search.js'
+import {fewOff, searchSpins, spinWaits, trades, withTrade} from '../../src/lib/search/spin-search.js'
 import type {Handovers} from '../../src/lib/search/evaluator.js'
 import {IntervalRunner} from '../../src/lib/search/interval.js'
 import {Ledger} from '../../src/lib/search/ledger.js'
@@ -80,6 +80,15 @@ t.test('trades: the smallest change of the hart\'s spun instructions first, each
   t.same(trades([3]), [[1], [-1], [2], [-2]], 'one wait: its turns alone')
   t.ok(trades([2, 4]).every(trade => trade[0] * 2 + trade[1] * 4 !== 0), 'none that leaves the count as it was')
   t.same(trades([]), [])
+})
+
+t.test('the harts a few instructions off: the pc the first word that differs, near the target\'s, every other hart right', async t => {
+  t.same(fewOff({hartDeltas: [0, 4], hartPcOff: [false, true]}), [1])
+  t.same(fewOff({hartDeltas: [-8, 4], hartPcOff: [true, true]}), [0, 1], 'both')
+  t.same(fewOff({hartDeltas: [0, 0x400], hartPcOff: [false, true]}), [], 'the pc elsewhere in the code: not a few instructions')
+  t.same(fewOff({hartDeltas: [-983, 4], hartPcOff: [false, true]}), [], 'another hart further off: no trade of hart 1\'s turns mends hart 0')
+  t.same(fewOff({hartDeltas: [0, 4], hartPcOff: [false, false]}), [], 'a register off by 4 is not the pc')
+  t.same(fewOff({hartDeltas: [0, 4]}), [], 'a machine that does not say where its pc is')
 })
 
 /** Race's shared page: the counter, the barriers and the boot's release flag. */

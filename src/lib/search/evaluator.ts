@@ -128,6 +128,12 @@ export interface Evaluation {
    * that word came right or another one now differs first.
    */
   hartWords?: number[]
+  /**
+   * With hartDelta, where the machine can say (MachineLike.pcOffset): per hart,
+   * whether its pc is the word it differs in first, i.e. it ends elsewhere
+   * in its code.
+   */
+  hartPcOff?: boolean[]
   /** For a candidate that named a word to watch: that word, run minus target (unsigned words), null where it is not one. */
   watched?: number | null
   /**

@@ -72,6 +72,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
   let hartDelta: Evaluation['hartDelta']
   const hartDeltas: Array<number | null> = []
   const hartWords: number[] = []
+  const hartPcOff: boolean[] = []
   for (let hart = 0; hart < machine.hartCount; hart++) {
     const actual = machine.hartState(hart)
     const expected = target.harts[hart]
@@ -83,6 +84,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
     const delta = differs >= 0 ? wordDelta(actual, expected, differs) : 0
     hartDeltas.push(delta ?? null)
     hartWords.push(differs >= 0 ? differs & ~3 : -1)
+    hartPcOff.push(differs >= 0 && (differs & ~3) === machine.pcOffset)
     if (differs >= 0 && !hartDelta && delta !== undefined) hartDelta = {hart, delta}
   }
 
@@ -148,7 +150,7 @@ export function scoreRun<S>(machine: MachineLike<S>, problem: IntervalProblem, o
     ...(firstDifference ? {firstDifference} : {}),
     ...(sharedDelta !== undefined ? {sharedDelta} : {}),
     ...(sharedElsewhere ? {sharedElsewhere} : {}),
-    ...(hartDelta ? {hartDelta, hartDeltas, hartWords} : {}),
+    ...(hartDelta ? {hartDelta, hartDeltas, hartWords, ...(machine.pcOffset !== undefined ? {hartPcOff} : {})} : {}),
     ...(outcome.handovers ? {handovers: outcome.handovers} : {}),
   }
 }

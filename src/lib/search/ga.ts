@@ -15,6 +15,7 @@ import {SeededRandom} from './prng.js'
 import type {GaSettings} from './settings.js'
 import {searchCut, searchSplit, type SplitTried} from './split-search.js'
 import {searchEnd} from './end-search.js'
+import {fewOff} from './spin-search.js'
 import {fittest, settle, settleSpins} from './settle.js'
 import {nearestMiss} from './swap-search.js'
 
@@ -226,14 +227,15 @@ function fittestIfBetter(tried: readonly SplitTried[], best: Individual): Indivi
 
 /**
  * The spin search (and settling from its nearer runs) from a run (a new
- * best) whose shared words are all right while a hart's state is not, once
+ * best) whose shared words are all right while a hart ends a few
+ * instructions off (see fewOff), once
  * per path: a hart a few instructions off in its loop is a near miss the
  * GA's flips do not mend, and waiting for a stall could take the whole time
  * limit. Its fittest run joins the population (in place of the worst) when
  * it is fitter than the population's best.
  */
 async function spinFromBest(ledger: Ledger, run: Evaluation, best: Individual, spunFrom: Set<Path>): Promise<Individual | undefined> {
-  if (ledger.settings.ga.spinSteps === 0 || !run.hartDelta || run.sharedDelta !== undefined || spunFrom.has(run.taken)) return undefined
+  if (ledger.settings.ga.spinSteps === 0 || fewOff(run).length === 0 || run.sharedDelta !== undefined || spunFrom.has(run.taken)) return undefined
   spunFrom.add(run.taken)
   return fittestIfBetter(await settleSpins(ledger, run), best)
 }

@@ -81,6 +81,8 @@ export interface MachineLike<Snapshot = unknown> {
   hartMatchesBut?(hart: number, expected: Uint8Array, loose?: number): boolean
   /** The pc in a hartState, for a breakpoint there. */
   pcOf?(state: Uint8Array): number
+  /** The byte offset of the pc in a hartState. */
+  readonly pcOffset?: number
   /** The general registers x0..x31 in a hartState, for a breakpoint's condition. */
   regsOf?(state: Uint8Array): Int32Array
   /** Forget what spin detection (RunHartOptions.spinStops) has seen so far. */

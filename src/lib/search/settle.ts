@@ -10,7 +10,7 @@ import {searchDefer} from './defer-search.js'
 import {searchElasticEnd} from './end-search.js'
 import type {SplitTried} from './split-search.js'
 import {searchSlides} from './slide-search.js'
-import {searchSpins} from './spin-search.js'
+import {fewOff, searchSpins} from './spin-search.js'
 import {nearestMiss, searchSwaps} from './swap-search.js'
 import {searchWaits} from './wait-search.js'
 
@@ -35,9 +35,11 @@ const SETTLED_SPINS = 2
  * wait search, and the rounds again from its nearest run; then, from the
  * first of those, the elastic end search, and the rounds again from its run
  * nearest in the busiest shared word (see elasticEndAgain); then the rounds
- * from the wait searches' next runs. Before the elastic end search, from the
- * same run, the spin search (unless `spins` is false), and all of this again
- * from its runs that brought the hart nearer, without the spin search.
+ * from the wait searches' next runs. Before the elastic end search, the
+ * spin search (unless `spins` is false) from the fittest run with a hart a
+ * few instructions off (see fewOff), its shared words right if any is, and
+ * from `from` if it is such a run; and all of this again from its runs that
+ * brought the hart nearer, without the spin search.
  * `endSearch` false: the rounds alone. Returns every run tried.
  */
 export async function settle(ledger: Ledger, from: Evaluation, endSearch = true, spins = true): Promise<SplitTried[]> {
@@ -82,12 +84,13 @@ export async function settle(ledger: Ledger, from: Evaluation, endSearch = true,
     later.push(...others.slice(0, SETTLED_WAITS - 1))
   }
   if (spins && !ledger.found && ga.spinSteps > 0) {
-    // A hart a few instructions off in its loop: turns traded between its waits, from the fittest such run now (the
-    // wait searches' runs among them) and from `from`; then everything again from the runs that brought the hart
-    // nearer (the wait and elastic end searches too, but no further trades).
-    const now = endRuns([from, ...tried.map(t => t.evaluation)])
-    for (const spinFrom of new Set([now.end ?? now.off, from])) {
-      if (spinFrom?.hartDelta && !ledger.found) tried.push(...(await settleSpins(ledger, spinFrom)))
+    // A hart a few instructions off in its loop: turns traded between its waits, from the fittest such run with its
+    // shared words right (the wait searches' runs among them), else the fittest such run, and from `from`; then
+    // everything again from the runs that brought the hart nearer (the wait and elastic end searches too, but no
+    // further trades).
+    const few = endRuns([from, ...tried.map(t => t.evaluation)].filter(run => fewOff(run).length > 0))
+    for (const spinFrom of new Set([few.end ?? few.off, from])) {
+      if (spinFrom && fewOff(spinFrom).length > 0 && !ledger.found) tried.push(...(await settleSpins(ledger, spinFrom)))
     }
   }
   if (end && !ledger.found && ga.elasticEndSteps > 0) tried.push(...(await elasticEndAgain(ledger, end)))

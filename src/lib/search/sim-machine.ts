@@ -5,7 +5,7 @@
 // restores everything the search looks at.
 
 import {PAGE_SHIFT, PAGE_SIZE} from '../sim/hart-env.js'
-import {decodeHartState, diffHartState, encodeHartState, type HartState} from '../sim/hart-state.js'
+import {decodeHartState, diffHartState, encodeHartState, HART_STATE_PC_OFFSET, type HartState} from '../sim/hart-state.js'
 import {DeterministicMachine, type DeterministicCore, type DeterministicOptions} from '../sim/deterministic.js'
 import type {MachineOptions} from '../sim/machine.js'
 import type {HartStop, MachineLike, RunHartOptions} from './interval.js'
@@ -36,6 +36,7 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
   /** RAM as the first snapshot found it; later snapshots hold only the pages that differ. */
   private start?: Uint8Array
   /** Target hart states decoded, for breakpoints and matching. */
+  readonly pcOffset = HART_STATE_PC_OFFSET
   private readonly decodedTargets = new WeakMap<Uint8Array, HartState>()
   private readonly targetRegs = new WeakMap<Uint8Array, Int32Array>()
 

@@ -25,6 +25,9 @@ const MAX_WAITS = 3
 /** Turns a trade takes from or puts into one wait at most. */
 const MAX_TURNS = 2
 
+/** How far (in bytes) a hart's pc may be from its target's for the search to take it for a few instructions off. */
+const NEAR_PC = 64
+
 /** Runs that go side by side: fixed, so that the search gives the same result on any number of workers. */
 const PER_BATCH = 2
 
@@ -52,8 +55,8 @@ export interface SpinResult {
 }
 
 /**
- * From `base`, for each hart whose state differs and that spun in at least
- * one wait of the run (see spinWaits): trades of turns between its waits,
+ * From `base`, for each hart that ends a few instructions off while the
+ * others are right (see fewOff) and spun in at least one wait of the run (see spinWaits): trades of turns between its waits,
  * a number of turns put into or taken out of each, smallest change of its
  * instructions first (each change in both directions, and for each the
  * fewest turns), at most `steps` runs. Turns go in as continues before the
@@ -62,7 +65,7 @@ export interface SpinResult {
  * continue). Runs that leave the hart's state right further into it than
  * `base` are the ones to settle from.
  */
-export async function searchSpins(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'hartDeltas' | 'hartWords'>, steps: number): Promise<SpinResult> {
+export async function searchSpins(ledger: Ledger, base: Pick<Evaluation, 'taken' | 'hartDeltas' | 'hartWords' | 'hartPcOff'>, steps: number): Promise<SpinResult> {
   const runs = new TriedRuns(ledger, steps)
   const nearer: Array<{run: Evaluation; word: number}> = []
   // The hart right first, then right the furthest into its state, then the fittest.
@@ -71,8 +74,8 @@ export async function searchSpins(ledger: Ledger, base: Pick<Evaluation, 'taken'
     tried: runs.tried,
     settleFrom: nearer.sort((a, b) => rank(b.word) - rank(a.word) || b.run.fitness - a.run.fitness).map(n => n.run),
   })
-  if (!base.hartDeltas || !base.hartWords || !runs.room()) return done()
-  const differing = base.hartDeltas.flatMap((delta, hart) => (delta !== null && delta !== 0 && base.hartWords![hart] >= 0 ? [hart] : []))
+  if (!base.hartWords || !runs.room()) return done()
+  const differing = fewOff(base)
   if (differing.length === 0) return done()
   const [start] = await runs.run([{path: base.taken, handovers: true}])
   if (start.found || !start.handovers) return done()
@@ -97,6 +100,19 @@ export async function searchSpins(ledger: Ledger, base: Pick<Evaluation, 'taken'
     })
   }
   return done()
+}
+
+/**
+ * The harts of a run that end a few instructions off (their pc the first
+ * word that differs, at most NEAR_PC bytes from the target's), where every
+ * other hart is right: none where another is further off, which the trades
+ * would not mend.
+ */
+export function fewOff(run: Pick<Evaluation, 'hartDeltas' | 'hartPcOff'>): number[] {
+  const deltas = run.hartDeltas ?? []
+  const few = (hart: number): boolean => run.hartPcOff?.[hart] === true && deltas[hart] !== null && Math.abs(deltas[hart]!) <= NEAR_PC
+  if (deltas.some((delta, hart) => delta !== 0 && !few(hart))) return []
+  return deltas.flatMap((_, hart) => (few(hart) ? [hart] : []))
 }
 
 /**

@@ -76,6 +76,8 @@ const FIELDS = fieldOrder()
 const HEADER_WORDS = 3
 const BODY_WORDS = FIELDS.reduce((n, [, words]) => n + words, 0)
 export const HART_STATE_BYTES = (HEADER_WORDS + BODY_WORDS) * 4
+/** The byte offset of the pc in an encoded hart state: the first field after the header. */
+export const HART_STATE_PC_OFFSET = HEADER_WORDS * 4
 
 function flatten(state: HartState): Map<string, bigint> {
   const values = new Map<string, bigint>()
