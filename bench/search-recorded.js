@@ -5,7 +5,7 @@
 // side by side: with the elastic and pace seeds and the split and cut searches
 // only; with the loose elastic seeds and the swap, defer and end searches as
 // well; and with the charged elastic seeds, the slide search, the elastic end
-// search and the wait search too (the default now; the nearest-miss rule and the settling from every loose seed,
+// search, the wait search and the spin search too (the default now; the nearest-miss rule and the settling from every loose seed,
 // which no setting turns off, are in the last two). --recordings N records
 // each workload N times. Prints
 // per workload and way the intervals found, the median and worst wall time
@@ -44,9 +44,9 @@ const recordings = Number(option('--recordings', '1'))
 // --keep DIR: copy each recording where some way missed an interval there, to look into.
 const keep = option('--keep', undefined)
 const ways = [
-  ['elastic + pace seeds', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0, elasticEndSteps: 0, waitSteps: 0}}],
-  ['+ loose seeds, swap, defer, end', {ga: {chargedElasticSlacks: [], slideSteps: 0, elasticEndSteps: 0, waitSteps: 0}}],
-  ['+ charged seeds, slides, elastic end, waits (now)', {}],
+  ['elastic + pace seeds', {ga: {looseElasticSlacks: [], chargedElasticSlacks: [], swapSteps: 0, slideSteps: 0, deferSteps: 0, endSteps: 0, elasticEndSteps: 0, waitSteps: 0, spinSteps: 0}}],
+  ['+ loose seeds, swap, defer, end', {ga: {chargedElasticSlacks: [], slideSteps: 0, elasticEndSteps: 0, waitSteps: 0, spinSteps: 0}}],
+  ['+ charged seeds, slides, elastic end, waits, spins (now)', {}],
 ]
 
 const work = mkdtempSync(join(tmpdir(), 'reseer-bench-search-'))
