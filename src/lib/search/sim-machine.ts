@@ -35,8 +35,8 @@ export class SimIntervalMachine implements MachineLike<SimSnapshot> {
   private readonly loggedTime: LoggedTime | undefined
   /** RAM as the first snapshot found it; later snapshots hold only the pages that differ. */
   private start?: Uint8Array
-  /** Target hart states decoded, for breakpoints and matching. */
   readonly pcOffset = HART_STATE_PC_OFFSET
+  /** Target hart states decoded, for breakpoints and matching. */
   private readonly decodedTargets = new WeakMap<Uint8Array, HartState>()
   private readonly targetRegs = new WeakMap<Uint8Array, Int32Array>()
 

@@ -56,8 +56,9 @@ export interface SpinResult {
 
 /**
  * From `base`, for each hart that ends a few instructions off while the
- * others are right (see fewOff) and spun in at least one wait of the run (see spinWaits): trades of turns between its waits,
- * a number of turns put into or taken out of each, smallest change of its
+ * others are right (see fewOff) and spun in at least one wait of the run
+ * (see spinWaits): trades of turns between its waits, a number of turns
+ * put into or taken out of each, smallest change of its
  * instructions first (each change in both directions, and for each the
  * fewest turns), at most `steps` runs. Turns go in as continues before the
  * yield of the wait's longest turn and come out of its continues, else as
