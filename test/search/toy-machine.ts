@@ -62,6 +62,11 @@ export class ToyMachine implements MachineLike<ToyState> {
     return this.state.retired[hart]
   }
 
+  /** The index of the hart's next operation. */
+  pcNow(hart: number): number {
+    return this.state.pcs[hart]
+  }
+
   isAsleep(hart: number): boolean {
     return this.state.pcs[hart] >= this.programs[hart].length
   }
@@ -69,6 +74,9 @@ export class ToyMachine implements MachineLike<ToyState> {
   eventsDelivered(hart: number): number {
     return this.state.delivered[hart]
   }
+
+  /** Per hart, the retired count of its last break: a break is taken once there, until a restore (as the simulator's Hart does). */
+  private readonly breakSkip: number[] = []
 
   runHart(hart: number, options: RunHartOptions): HartStop {
     const s = this.state
@@ -78,6 +86,10 @@ export class ToyMachine implements MachineLike<ToyState> {
     while (s.retired[hart] < options.untilRetired) {
       const pc = s.pcs[hart]
       if (pc >= program.length) return {kind: 'asleep'}
+      if (pc === options.breakAt && this.breakSkip[hart] !== s.retired[hart] && this.regsMatch(hart, options.breakRegs, options.breakLoose ?? 0)) {
+        this.breakSkip[hart] = s.retired[hart]
+        return {kind: 'break'}
+      }
       const op = program[pc]
       if ((op.op === 'load' || op.op === 'store') && options.stopAtPages.has(op.page) && !allow) {
         return {kind: 'decision', page: op.page, write: op.op === 'store'}
@@ -125,6 +137,14 @@ export class ToyMachine implements MachineLike<ToyState> {
     return {kind: 'budget'}
   }
 
+  /** Whether the hart's registers are `want` (all of them when undefined), but for `loose` of them. */
+  protected regsMatch(hart: number, want: Int32Array | undefined, loose: number): boolean {
+    if (!want) return true
+    let differ = 0
+    for (let reg = 0; reg < REGS; reg++) if (this.state.regs[hart * REGS + reg] !== want[reg] && ++differ > loose) return false
+    return true
+  }
+
   save(): ToyState {
     const s = this.state
     return {
@@ -138,6 +158,7 @@ export class ToyMachine implements MachineLike<ToyState> {
   }
 
   restore(snapshot: ToyState): void {
+    this.breakSkip.length = 0
     this.state = {
       memory: snapshot.memory.slice(),
       regs: snapshot.regs.slice(),
@@ -181,6 +202,28 @@ export class ToyMachine implements MachineLike<ToyState> {
 
   page(page: number): Uint8Array {
     return this.state.memory.slice(page * TOY_PAGE_BYTES, (page + 1) * TOY_PAGE_BYTES)
+  }
+}
+
+/**
+ * A toy machine that says where a hart state's pc and registers are, so that
+ * elastic runs stop a hart at its target (RunHartOptions.breakAt) as they do
+ * on the simulator.
+ */
+export class ToyMachineWithBreaks extends ToyMachine {
+  /** The pc in a hartState (its last word). */
+  pcOf(state: Uint8Array): number {
+    return new DataView(state.buffer, state.byteOffset, state.byteLength).getInt32(REGS * 4, true)
+  }
+
+  /** The registers in a hartState. */
+  regsOf(state: Uint8Array): Int32Array {
+    const view = new DataView(state.buffer, state.byteOffset, state.byteLength)
+    return Int32Array.from({length: REGS}, (_, reg) => view.getInt32(reg * 4, true))
+  }
+
+  hartMatchesBut(hart: number, expected: Uint8Array, loose = 0): boolean {
+    return this.pcNow(hart) === this.pcOf(expected) && this.regsMatch(hart, this.regsOf(expected), loose)
   }
 }
 
