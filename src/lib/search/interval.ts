@@ -208,28 +208,28 @@ export class IntervalRunner<Snapshot = unknown> {
    * An elastic run, and when it misses and left a hart with budget that no
    * wait of its own accounts for, the run again with that hart first: it
    * ran when nothing held it up, where the recording may have had it wait
-   * for the others. The better of the two.
+   * for the others; and once more where such a hart stopped with most of its
+   * budget left (ElasticPass.stranded). The best of them.
    */
   private evaluateElastic(path: Uint8Array, tail: ElasticTail): Evaluation {
+    const score = (pass: ElasticPass): Evaluation => ({...scoreRun(this.machine, this.problem, this.run({path: pass.path}), this.tracked), elasticDecisions: pass.decisions})
     let first = this.elasticPass(path, tail, 0)
     const charged = tail.charge === true && first.leftover.size > 0
     if (charged) first = this.elasticPass(path, tail, 0, first.leftover)
-    let best: Evaluation = {...scoreRun(this.machine, this.problem, this.run({path: first.path}), this.tracked), elasticDecisions: first.decisions}
+    let best = score(first)
+    const keepBetter = (again: Evaluation): void => {
+      if (again.fitness > best.fitness) best = again
+    }
     for (const hart of first.unplaced) {
       if (best.found) break
       // Starting with hart 0 is the pass just scored, unless that one was charged: the same run again.
       if (hart === 0 && !charged) continue
-      const pass = this.elasticPass(path, tail, hart)
-      const again = scoreRun(this.machine, this.problem, this.run({path: pass.path}), this.tracked)
-      if (again.fitness > best.fitness) best = {...again, elasticDecisions: pass.decisions}
+      keepBetter(score(this.elasticPass(path, tail, hart)))
     }
     if (first.stranded.length > 0 && !best.found) {
-      // And once with the harts that stopped with most of their budget left and no wait to put it in stopping at their
-      // target only where what they have left fits their waits: the target state may come round more than once (a
-      // driver's registers are alike at every request), and the first time was too early.
-      const pass = this.elasticPass(path, tail, 0, undefined, new Set(first.stranded))
-      const again = scoreRun(this.machine, this.problem, this.run({path: pass.path}), this.tracked)
-      if (again.fitness > best.fitness) best = {...again, elasticDecisions: pass.decisions}
+      // The stranded harts stopping at their target only where what they have left fits their waits: the target state
+      // may come round more than once (a driver's registers are alike at every request), and the first time was too early.
+      keepBetter(score(this.elasticPass(path, tail, 0, undefined, new Set(first.stranded))))
     }
     return best
   }

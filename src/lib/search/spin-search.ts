@@ -131,7 +131,8 @@ export function spinWaits(handovers: Handovers, hart: number): SpinWait[] {
   for (let i = 0; i < at.length; i++) {
     if (handovers.hart[i] !== hart) continue
     if (last >= 0 && pc[i] === pc[last] && pc[i] !== 0) {
-      const continues = i === 0 ? at[0] : at[i] - at[i - 1] - 1
+      // Not the hart's first yield, so not the run's first hand-over either.
+      const continues = at[i] - at[i - 1] - 1
       const turns = continues + 1
       const instructions = retired[i] - retired[last]
       let wait = byPc.get(pc[i])
@@ -141,7 +142,7 @@ export function spinWaits(handovers: Handovers, hart: number): SpinWait[] {
         wait.lengths.add(instructions / turns)
         wait.turns.push({yieldAt: at[i], continues})
         wait.spun += turns
-        if (continues === 0 && i > 0 && handovers.hart[i - 1] !== hart && handovers.next[i - 1] === hart && at[i] === at[i - 1] + 1) wait.bare.push(i)
+        if (continues === 0 && handovers.hart[i - 1] !== hart && handovers.next[i - 1] === hart && at[i] === at[i - 1] + 1) wait.bare.push(i)
       }
     }
     last = i
